@@ -1,0 +1,117 @@
+"""Stroke scenes to and from SVG: one stroked, unfilled ``<path>`` per stroke.
+
+Reading goes through svgelements (vpype's own SVG parser), so transforms, viewBox,
+units and every path command are honoured; lines, quadratic curves and arcs become
+exact or close cubic segments, and each subpath becomes one stroke.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import svgelements as se
+import torch
+
+from optim.render.scene import StrokeScene
+
+
+class SvgError(ValueError):
+    """An SVG that cannot be turned into a stroke scene; the message says why."""
+
+
+_NOT_FINITE = re.compile(r"nan|inf", re.IGNORECASE)
+
+
+def _num(v: float) -> str:
+    return format(float(v), ".9g")
+
+
+def scene_to_svg(scene: StrokeScene) -> str:
+    """SVG text of ``scene``: canvas pixels as user units, round caps and joins."""
+    w, h = scene.width, scene.height
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<svg xmlns="http://www.w3.org/2000/svg" version="1.1" '
+        f'width="{w}" height="{h}" viewBox="0 0 {w} {h}">',
+    ]
+    points = scene.points.detach().cpu().tolist()
+    start = 0
+    for i in range(scene.n_paths):
+        k = int(scene.segments[i])
+        pts = points[start : start + 3 * k + 1]
+        start += 3 * k + 1
+        d = [f"M {_num(pts[0][0])} {_num(pts[0][1])}"]
+        for s in range(k):
+            c = pts[3 * s + 1 : 3 * s + 4]
+            d.append("C " + " ".join(f"{_num(x)} {_num(y)}" for x, y in c))
+        r, g, b = (round(float(v) * 255) for v in scene.colors[i].detach().clamp(0, 1))
+        lines.append(
+            f'  <path d="{" ".join(d)}" fill="none" stroke="rgb({r}, {g}, {b})" '
+            f'stroke-opacity="{_num(scene.opacities[i])}" stroke-width="{_num(scene.widths[i])}" '
+            'stroke-linecap="round" stroke-linejoin="round"/>'
+        )
+    lines.append("</svg>")
+    return "\n".join(lines) + "\n"
+
+
+def write_svg(scene: StrokeScene, path: str | Path) -> None:
+    Path(path).write_text(scene_to_svg(scene), encoding="utf-8")
+
+
+def _as_cubics(segment: se.PathSegment) -> list[tuple[complex, complex, complex, complex]]:
+    s, e = complex(segment.start), complex(segment.end)
+    if isinstance(segment, se.CubicBezier):
+        return [(s, complex(segment.control1), complex(segment.control2), e)]
+    if isinstance(segment, se.QuadraticBezier):
+        c = complex(segment.control)
+        return [(s, s + 2 / 3 * (c - s), e + 2 / 3 * (c - e), e)]
+    if isinstance(segment, se.Arc):
+        return [cubic for part in segment.as_cubic_curves() for cubic in _as_cubics(part)]
+    if isinstance(segment, (se.Line, se.Close)):
+        return [] if s == e else [(s, s + (e - s) / 3, s + 2 * (e - s) / 3, e)]
+    return []
+
+
+def read_svg(path: str | Path, dtype: torch.dtype = torch.float32) -> StrokeScene:
+    """Every stroked shape of the SVG at ``path`` as a scene in its pixel units."""
+    path = Path(path)
+    if not path.is_file():
+        raise SvgError(f"{path}: no such file; check the path")
+    try:
+        doc = se.SVG.parse(str(path), reify=True)
+    except Exception as exc:  # svgelements raises ElementTree and value errors alike
+        raise SvgError(f"{path}: not a readable SVG ({exc}); export it again as plain SVG") from None
+    width, height = round(doc.width or 0), round(doc.height or 0)
+    if width <= 0 or height <= 0:
+        raise SvgError(f"{path}: the drawing has zero size; give the <svg> a width and height")
+
+    paths, widths, colors, opacities = [], [], [], []
+    for element in doc.elements():
+        if not isinstance(element, se.Shape) or element.stroke is None or element.stroke.value is None:
+            continue
+        if _NOT_FINITE.search(str(element.values.get("d", ""))):
+            raise SvgError(f"{path}: a path has NaN or infinite coordinates; fix or remove it")
+        raw_opacity = element.values.get("stroke-opacity")
+        opacity = float(raw_opacity) if raw_opacity is not None else element.stroke.opacity
+        color = [element.stroke.red / 255, element.stroke.green / 255, element.stroke.blue / 255]
+        shape = element if isinstance(element, se.Path) else se.Path(element)
+        stroke: list[complex] = []
+        for segment in [*shape.segments(), se.Move()]:
+            if isinstance(segment, se.Move):
+                if len(stroke) > 1:
+                    paths.append(torch.tensor([[z.real, z.imag] for z in stroke], dtype=dtype))
+                    widths.append(float(element.stroke_width))
+                    colors.append(color)
+                    opacities.append(opacity)
+                stroke = []
+                continue
+            for cubic in _as_cubics(segment):
+                stroke.extend(cubic if not stroke else cubic[1:])
+    if not paths:
+        raise SvgError(f"{path}: no stroked paths to draw; give the shapes a stroke colour")
+    scene = StrokeScene.from_paths(paths, widths, colors, opacities, width, height)
+    if not all(math.isfinite(v) for v in (*scene.points.flatten().tolist(), *widths)):
+        raise SvgError(f"{path}: a path has NaN or infinite coordinates; fix or remove it")
+    return scene

@@ -1,0 +1,39 @@
+"""Random stroke initialization: short random walks of cubic control points."""
+
+from __future__ import annotations
+
+import torch
+
+from optim.render.scene import StrokeScene
+
+
+def random_scene(
+    n_paths: int,
+    width: int,
+    height: int,
+    *,
+    segments: tuple[int, int] = (1, 3),
+    radius: float = 0.1,
+    stroke_width: float = 1.0,
+    colors: torch.Tensor | None = None,
+    opacity: float = 1.0,
+    generator: torch.Generator | None = None,
+    dtype: torch.dtype = torch.float32,
+) -> StrokeScene:
+    """``n_paths`` strokes of ``segments[0]..segments[1]`` cubic segments each.
+
+    Each stroke starts at a uniformly random point; every next control point is the
+    previous one plus a uniform step of at most ``radius`` times the canvas size, as in
+    the write-up. ``colors`` is (n_paths, 3); black when omitted.
+    """
+    lo, hi = segments
+    seg = torch.randint(lo, hi + 1, (n_paths,), generator=generator)
+    size = torch.tensor([width, height], dtype=dtype)
+    paths = []
+    for k in seg.tolist():
+        start = torch.rand(1, 2, generator=generator, dtype=dtype) * size
+        steps = (torch.rand(3 * k, 2, generator=generator, dtype=dtype) * 2 - 1) * radius * size
+        paths.append(torch.cat([start, start + torch.cumsum(steps, 0)]))
+    if colors is None:
+        colors = torch.zeros(n_paths, 3, dtype=dtype)
+    return StrokeScene.from_paths(paths, [stroke_width] * n_paths, colors, [opacity] * n_paths, width, height)

@@ -1,0 +1,1 @@
+"""plotkit: everything about paper, from optimized strokes to an AxiDraw."""

@@ -1,0 +1,3 @@
+from plotkit.cli import app
+
+app(prog_name="plotkit")

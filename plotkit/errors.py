@@ -1,0 +1,35 @@
+"""User-facing errors: one line, exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from optim.render.svg import SvgError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+stderr = Console(stderr=True)
+
+
+class UserError(Exception):
+    """Bad input from the user; the message names the problem and the fix."""
+
+
+def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn user errors raised by a CLI command into one line on stderr and exit 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except (UserError, SvgError) as exc:
+            stderr.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper
