@@ -8,7 +8,11 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from optim.excite import ExciteError
+from optim.models import ModelError
+from optim.objectives import ObjectiveError
 from optim.render.svg import SvgError
 
 P = ParamSpec("P")
@@ -28,8 +32,8 @@ def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except (UserError, SvgError) as exc:
-            stderr.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+        except (UserError, SvgError, ModelError, ObjectiveError, ExciteError) as exc:
+            stderr.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper

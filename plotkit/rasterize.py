@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image
 
-from optim.render import Blend, render
+from optim.render import Blend, StrokeScene, render
 from optim.render.svg import read_svg
 from plotkit.errors import UserError
 
@@ -23,6 +24,12 @@ def rasterize_svg(
         if size <= 0:
             raise UserError(f"--size must be a positive number of pixels, got {size}")
         scene = scene.scaled(size / max(scene.width, scene.height))
-    image = render(scene, blend=blend, background=background)
-    pixels = (image.detach().clamp(0, 1).permute(1, 2, 0).cpu().numpy() * 255).round()
+    return to_pil(scene, blend, background)
+
+
+def to_pil(scene: StrokeScene, blend: Blend = "multiply", background=(1.0, 1.0, 1.0)) -> Image.Image:
+    """The scene rendered to an 8-bit RGB image."""
+    with torch.no_grad():
+        image = render(scene, blend=blend, background=background)
+    pixels = (image.clamp(0, 1).permute(1, 2, 0).cpu().numpy() * 255).round()
     return Image.fromarray(pixels.astype(np.uint8), "RGB")

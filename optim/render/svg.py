@@ -28,14 +28,20 @@ def _num(v: float) -> str:
     return format(float(v), ".9g")
 
 
-def scene_to_svg(scene: StrokeScene) -> str:
-    """SVG text of ``scene``: canvas pixels as user units, round caps and joins."""
+def scene_to_svg(scene: StrokeScene, layer: str | None = None) -> str:
+    """SVG text of ``scene``: canvas pixels as user units, round caps and joins.
+
+    ``layer`` names an Inkscape layer group holding the strokes (vpype reads it as a layer).
+    """
     w, h = scene.width, scene.height
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
-        '<svg xmlns="http://www.w3.org/2000/svg" version="1.1" '
-        f'width="{w}" height="{h}" viewBox="0 0 {w} {h}">',
+        '<svg xmlns="http://www.w3.org/2000/svg" '
+        'xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" '
+        f'version="1.1" width="{w}" height="{h}" viewBox="0 0 {w} {h}">',
     ]
+    if layer is not None:
+        lines.append(f'<g inkscape:groupmode="layer" inkscape:label="{layer}" id="layer1">')
     points = scene.points.detach().cpu().tolist()
     start = 0
     for i in range(scene.n_paths):
@@ -52,6 +58,8 @@ def scene_to_svg(scene: StrokeScene) -> str:
             f'stroke-opacity="{_num(scene.opacities[i])}" stroke-width="{_num(scene.widths[i])}" '
             'stroke-linecap="round" stroke-linejoin="round"/>'
         )
+    if layer is not None:
+        lines.append("</g>")
     lines.append("</svg>")
     return "\n".join(lines) + "\n"
 

@@ -1,0 +1,127 @@
+"""The optimizer with randomly initialised (never pretrained) networks, kept small and fast."""
+
+import json
+
+import pytest
+import torch
+import torchvision
+from typer.testing import CliRunner
+
+from optim.augment import Augment
+from optim.excite import ExciteError, ExciteSettings, excite
+from optim.models import ModelError, load_model
+from plotkit.cli import app
+
+FAST = dict(
+    model="vgg16",
+    weights="random",
+    objective="conv2_2:5",
+    paths=60,
+    size=96,
+    stroke_width=2.0,
+    augment=Augment(batch=2, size=96),
+)
+
+
+def test_short_run_raises_the_target_activation():
+    result = excite(ExciteSettings(steps=30, **FAST))
+    assert result.initial_activation > 0
+    assert result.final_activation > 1.5 * result.initial_activation
+    assert "random" in result.weights_label
+
+
+def test_resume_after_interrupt_equals_uninterrupted_run(tmp_path):
+    settings = ExciteSettings(steps=12, colors="free", learn_widths=True, **FAST)
+    whole = excite(settings)
+    ckpt = tmp_path / "run.ckpt"
+
+    def interrupt(p):
+        if p.step == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        excite(settings, checkpoint=ckpt, progress=interrupt)
+    assert ckpt.exists()
+    resumed = excite(settings, checkpoint=ckpt, resume=True)
+    assert torch.equal(resumed.scene.points, whole.scene.points)
+    assert torch.equal(resumed.scene.widths, whole.scene.widths)
+    assert torch.equal(resumed.scene.colors, whole.scene.colors)
+    assert resumed.initial_activation == whole.initial_activation
+
+
+def test_resume_refuses_a_checkpoint_made_with_other_settings(tmp_path):
+    ckpt = tmp_path / "run.ckpt"
+    excite(ExciteSettings(steps=2, **FAST), checkpoint=ckpt)
+    with pytest.raises(ExciteError, match="other settings"):
+        excite(ExciteSettings(steps=3, **FAST), checkpoint=ckpt, resume=True)
+
+
+def test_weights_file_is_loaded_and_a_mismatched_one_refused(tmp_path):
+    torch.manual_seed(5)
+    reference = torchvision.models.resnet18()
+    torch.save(reference.state_dict(), tmp_path / "resnet18.pth")
+    model, label = load_model("resnet18", str(tmp_path / "resnet18.pth"))
+    assert str(tmp_path) in label
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(model.state_dict().values(), reference.state_dict().values(), strict=True)
+    )
+    torch.save(torchvision.models.alexnet().state_dict(), tmp_path / "alexnet.pth")
+    with pytest.raises(ModelError, match="does not fit resnet18"):
+        load_model("resnet18", str(tmp_path / "alexnet.pth"))
+
+
+def test_cli_writes_svg_png_and_sidecar(tmp_path):
+    out = tmp_path / "drawing.svg"
+    result = CliRunner().invoke(
+        app,
+        [
+            "excite",
+            "--weights",
+            "random",
+            "--layer",
+            "conv2_2",
+            "--channel",
+            "5",
+            "--paths",
+            "30",
+            "--size",
+            "96",
+            "--input-size",
+            "96",
+            "--batch",
+            "1",
+            "--steps",
+            "3",
+            "--quiet",
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["settings"]["objective"] == "conv2_2:5"
+    assert meta["weights"].startswith("random")
+    assert {"initial_activation", "final_activation", "seconds"} <= meta.keys()
+    assert 'inkscape:groupmode="layer"' in out.read_text()
+    assert out.with_suffix(".png").exists()
+    assert not out.with_name("drawing.svg.ckpt").exists()
+
+
+@pytest.mark.parametrize(
+    "args,problem",
+    [
+        (["--model", "resnt18"], "did you mean resnet18"),
+        (["--layer", "conv3_4"], "close names: conv3_3"),
+        (["--channel", "256"], "0 to 255"),
+        (["--objective", "conv3_3"], "LAYER:CHANNEL"),
+        (["--objective", "conv3_3:1*x"], "LAYER:CHANNEL"),
+        (["--weights", "/no/such/file.pth"], "not found"),
+        (["--segments", "a-b"], "--segments"),
+    ],
+)
+def test_cli_bad_options_exit_2_with_one_line(args, problem, tmp_path):
+    result = CliRunner().invoke(app, ["excite", "--weights", "random", "-o", str(tmp_path / "d.svg"), *args])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and problem in lines[0], result.stderr
