@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from optim.augment import Augment
-from optim.models import Truncated, list_layers, load_model, resolve_layer
+from optim.models import Truncated, load_model, resolve_layer
 from optim.objectives import Term, check_channels, evaluate, parse_objective
 from optim.render import StrokeScene, render
 from optim.strokes import random_scene
@@ -89,9 +89,10 @@ def lr_factor(step: int, steps: int) -> float:
 
 
 def pick_device(name: str = "auto") -> torch.device:
-    return torch.device(
-        "cuda" if name == "auto" and torch.cuda.is_available() else "cpu" if name == "auto" else name
-    )
+    """``auto`` is CUDA when present, else the CPU; anything else is taken as given."""
+    if name != "auto":
+        return torch.device(name)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 class Network:
@@ -100,20 +101,12 @@ class Network:
     def __init__(self, settings: ExciteSettings, device: torch.device):
         self.terms: list[Term] = parse_objective(settings.objective)
         model, self.weights_label = load_model(settings.model, settings.weights, settings.seed)
-        nodes = {t.layer: resolve_layer(model, t.layer) for t in self.terms}
-        channels = {i.node: i.channels for i in list_layers(model)}
-        check_channels(
-            self.terms, {layer: self._channels(model, node, channels) for layer, node in nodes.items()}
-        )
-        self.nodes = nodes
-        self.net = Truncated(model, sorted(set(nodes.values()))).to(device)
-
-    @staticmethod
-    def _channels(model: torch.nn.Module, node: str, known: dict[str, int]) -> int:
-        if node in known:
-            return known[node]
-        with torch.no_grad():
-            return Truncated(model, [node])(torch.zeros(1, 3, 224, 224))[node].shape[1]
+        self.nodes = {t.layer: resolve_layer(model, t.layer) for t in self.terms}
+        self.net = Truncated(model, sorted(set(self.nodes.values())))
+        with torch.no_grad():  # one small forward tells every target layer's channel count
+            shapes = {node: a.shape for node, a in self.net(torch.zeros(1, 3, 224, 224)).items()}
+        check_channels(self.terms, {layer: shapes[node][1] for layer, node in self.nodes.items()})
+        self.net.to(device)
 
     def objective(self, images: torch.Tensor) -> torch.Tensor:
         acts = self.net(images)
@@ -181,10 +174,6 @@ def excite(
         params["colors"] = state["colors"].requires_grad_(True)
     rates = {"points": settings.lr, "widths": 0.1, "colors": 0.01}
     adam = torch.optim.Adam([{"params": [p], "lr": rates[k], "name": k} for k, p in params.items()])
-    start, elapsed = 0, 0.0
-    with torch.no_grad():
-        initial = float(network.objective(render(_scene(state, settings))[None].to(dev)).mean())
-
     if resume:
         if checkpoint is None or not checkpoint.exists():
             raise ExciteError(
@@ -202,6 +191,9 @@ def excite(
         torch.set_rng_state(saved["rng"])
         start, elapsed, initial = saved["step"], saved["seconds"], saved["initial_activation"]
     else:
+        start, elapsed = 0, 0.0
+        with torch.no_grad():
+            initial = float(network.objective(render(_scene(state, settings))[None]).mean())
         torch.manual_seed(settings.seed)
 
     # Steps completed, and the RNG state at the start of the next one: what resume needs.
@@ -229,7 +221,7 @@ def excite(
                 group["lr"] = rates[group["name"]] * lr_factor(step, settings.steps)
             adam.zero_grad(set_to_none=True)
             image = render(_scene(state, settings))
-            value = network.objective(settings.augment(image).to(dev)).mean()
+            value = network.objective(settings.augment(image)).mean()
             activation = value.detach()
             (-value).backward()
             grads = [p.grad for p in params.values() if p.grad is not None]
@@ -255,19 +247,10 @@ def excite(
         save()  # an unfinished step is redone on resume, from the same random state
         raise
     save()
-    scene = _scene({k: (v.detach() if torch.is_tensor(v) else v) for k, v in state.items()}, settings)
     with torch.no_grad():
-        final = float(network.objective(render(scene)[None].to(dev)).mean())
+        final = float(network.objective(render(_scene(state, settings))[None]).mean())
     return ExciteResult(
-        scene=StrokeScene(
-            scene.points.cpu(),
-            scene.segments,
-            scene.widths.cpu(),
-            scene.colors.cpu(),
-            scene.opacities.cpu(),
-            scene.width,
-            scene.height,
-        ),
+        scene=_scene({k: v.detach().cpu() for k, v in state.items()}, settings),
         initial_activation=initial,
         final_activation=final,
         seconds=elapsed + time.perf_counter() - t0,

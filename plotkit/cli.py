@@ -183,17 +183,16 @@ def excite(
         )
 
     try:
-        result = excite_core(settings, device=device, checkpoint=checkpoint, resume=resume, progress=show)
+        try:
+            result = excite_core(settings, device=device, checkpoint=checkpoint, resume=resume, progress=show)
+        finally:
+            for bar in bars:
+                bar.stop()
     except KeyboardInterrupt:
-        for bar in bars:
-            bar.stop()
         stderr.print(
             f"Interrupted; progress saved to {checkpoint}. Resume with the same options and --resume."
         )
         raise typer.Exit(130) from None
-    finally:
-        for bar in bars:
-            bar.stop()
     png, sidecar = write_drawing(result, output, str(pick_device(device)))
     checkpoint.unlink(missing_ok=True)
     console.print(
