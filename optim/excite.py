@@ -1,9 +1,11 @@
 """Find strokes that make a chosen channel or neuron of a CNN fire as strongly as possible.
 
-Adam moves the control points (and, when asked, widths and colours) of random initial
-strokes; every step renders the drawing, shows the network a batch of augmented views
-and follows minus the objective. Checkpoints make long runs safe to interrupt: resuming
-gives the same drawing as an uninterrupted run with the same seed.
+Adam moves the control points (and, when asked, widths, colours or pen choices) of
+random initial strokes; every step renders the drawing, shows the network a batch of
+augmented views and follows minus the objective. For large drawings the result is then
+tiled N x N and fine-tuned through random windows of the big canvas, so a fine-tuning
+step costs what a base step costs. Checkpoints make long runs safe to interrupt:
+resuming gives the same drawing as an uninterrupted run with the same seed.
 """
 
 from __future__ import annotations
@@ -23,7 +25,12 @@ from optim.objectives import Term, check_channels, evaluate, parse_objective
 from optim.render import StrokeScene, render
 from optim.strokes import random_scene
 
-COLOR_MODES = ("mono", "free")
+COLOR_MODES = ("mono", "free", "pens")
+# Pen choices: softmax temperature falls from the first to the second value over the
+# first HARD_FROM of the base steps; from there on every stroke has exactly one pen.
+PEN_TEMPERATURE = (1.0, 0.05)
+HARD_FROM = 0.8
+RATES = {"points": 1.0, "widths": 0.1, "colors": 0.01, "logits": 0.05}  # points: times settings.lr
 
 
 class ExciteError(RuntimeError):
@@ -40,29 +47,49 @@ class ExciteSettings:
     objective: str = "conv3_3:37"
     paths: int = 200
     segments: tuple[int, int] = (1, 3)
-    size: int = 224  # canvas side in pixels
+    size: int = 224  # canvas side in pixels (of one tile)
     steps: int = 500
     lr: float = 1.0
-    stroke_width: float = 1.0  # pixels of the canvas
+    stroke_width: float = 1.0  # pixels of the canvas (mono and free colours)
     learn_widths: bool = False
     width_bounds: tuple[float, float] = (0.5, 4.0)  # multiples of stroke_width, when learned
-    colors: str = "mono"  # mono: one pen; free: learned RGB
+    colors: str = "mono"  # mono: one pen; free: learned RGB; pens: one pen of the palette each
+    palette: tuple[tuple[float, float, float], ...] = ()  # pens: RGB of each pen
+    pen_widths: tuple[float, ...] = ()  # pens: line width of each pen in canvas pixels
+    tile: int = 1  # the base drawing is repeated tile x tile times
+    finetune_steps: int = 0  # steps on random windows of the tiled canvas
     augment: Augment = field(default_factory=Augment)
     seed: int = 0
 
     def __post_init__(self) -> None:
         if self.colors not in COLOR_MODES:
             raise ExciteError(f"unknown colour mode {self.colors!r}; use one of {', '.join(COLOR_MODES)}")
+        pens = self.colors == "pens"
+        if pens != bool(self.palette) or len(self.palette) != len(self.pen_widths):
+            raise ExciteError(
+                "pens mode needs a palette and one width per pen (give --pens), other modes none"
+            )
+        if pens and self.learn_widths:
+            raise ExciteError(
+                "--learn-widths does not combine with pens: each stroke draws at its pen's width"
+            )
         lo, hi = self.segments
         for name, ok in (
             ("paths", self.paths >= 1),
             ("steps", self.steps >= 1),
             ("size", self.size >= 32),
-            ("stroke width", self.stroke_width > 0),
+            ("stroke width", self.stroke_width > 0 and all(w > 0 for w in self.pen_widths)),
             ("segments", 1 <= lo <= hi),
+            ("tile", self.tile >= 1),
+            ("finetune steps", self.finetune_steps >= 0),
         ):
             if not ok:
                 raise ExciteError(f"{name} out of range; see --help for the allowed values")
+
+    @property
+    def canvas(self) -> int:
+        """Side of the final canvas in pixels."""
+        return self.size * self.tile
 
 
 @dataclass
@@ -71,11 +98,13 @@ class Progress:
     steps: int
     activation: float
     seconds: float
+    phase: str  # "base" or "finetune"
 
 
 @dataclass
 class ExciteResult:
     scene: StrokeScene
+    pens: torch.Tensor | None  # pens mode: index of each stroke's pen
     initial_activation: float
     final_activation: float
     seconds: float
@@ -113,7 +142,10 @@ class Network:
         return evaluate(self.terms, {layer: acts[node] for layer, node in self.nodes.items()})
 
 
-def _initial_state(settings: ExciteSettings, device: torch.device) -> dict[str, torch.Tensor]:
+State = dict[str, torch.Tensor]
+
+
+def _initial_state(settings: ExciteSettings, device: torch.device) -> State:
     g = torch.Generator().manual_seed(settings.seed)
     colors = torch.rand(settings.paths, 3, generator=g) if settings.colors == "free" else None
     scene = random_scene(
@@ -125,24 +157,65 @@ def _initial_state(settings: ExciteSettings, device: torch.device) -> dict[str, 
         colors=colors,
         generator=g,
     )
-    return {
-        "points": scene.points.to(device),
+    state = {
+        "points": scene.points,
         "segments": scene.segments,
-        "widths": scene.widths.to(device),
-        "colors": scene.colors.to(device),
+        "widths": scene.widths,
+        "colors": scene.colors,
     }
+    if settings.colors == "pens":
+        state["logits"] = torch.randn(settings.paths, len(settings.palette), generator=g)
+    return {k: v.to(device) for k, v in state.items()}
 
 
-def _scene(state: dict[str, torch.Tensor], settings: ExciteSettings) -> StrokeScene:
+def _tiled(state: State, settings: ExciteSettings) -> State:
+    """The drawing repeated tile x tile times on the big canvas, row by row."""
+    n, size = settings.tile, settings.size
+    shifts = [
+        torch.tensor([i * size, j * size], dtype=state["points"].dtype) for j in range(n) for i in range(n)
+    ]
+    tiled = {k: torch.cat([v] * n * n) for k, v in state.items() if k != "points"}
+    tiled["points"] = torch.cat([state["points"].detach() + s.to(state["points"].device) for s in shifts])
+    return {k: v.detach().clone() for k, v in tiled.items()}
+
+
+def _pen_weights(state: State, settings: ExciteSettings, step: int) -> torch.Tensor:
+    """(paths, pens) soft choice at this step's temperature, one-hot once annealed."""
+    hard_from = int(HARD_FROM * settings.steps)
+    if step >= hard_from:
+        return torch.nn.functional.one_hot(state["logits"].argmax(1), len(settings.palette)).to(
+            state["points"].dtype
+        )
+    hot, cold = PEN_TEMPERATURE
+    temperature = hot * (cold / hot) ** (step / max(hard_from, 1))
+    return torch.softmax(state["logits"] / temperature, dim=1)
+
+
+def _scene(state: State, settings: ExciteSettings, step: int, canvas: int) -> StrokeScene:
+    widths, colors = state["widths"], state["colors"]
+    if settings.colors == "pens":
+        weights = _pen_weights(state, settings, step)
+        colors = weights @ torch.tensor(settings.palette, dtype=weights.dtype, device=weights.device)
+        widths = weights @ torch.tensor(settings.pen_widths, dtype=weights.dtype, device=weights.device)
     return StrokeScene(
         points=state["points"],
         segments=state["segments"],
-        widths=state["widths"],
-        colors=state["colors"],
-        opacities=torch.ones_like(state["widths"]),
-        width=settings.size,
-        height=settings.size,
+        widths=widths,
+        colors=colors,
+        opacities=torch.ones_like(widths),
+        width=canvas,
+        height=canvas,
     )
+
+
+def _optimizer(state: State, settings: ExciteSettings) -> tuple[torch.optim.Adam, dict[str, torch.Tensor]]:
+    """Adam over what this run learns: points always, then widths, colours or pen choices."""
+    names = ["points"]
+    names += ["widths"] if settings.learn_widths else []
+    names += {"free": ["colors"], "pens": ["logits"], "mono": []}[settings.colors]
+    params = {k: state[k].requires_grad_(True) for k in names}
+    groups = [{"params": [p], "lr": RATES[k], "name": k} for k, p in params.items()]
+    return torch.optim.Adam(groups), params
 
 
 def _save(path: Path, payload: dict) -> None:
@@ -167,13 +240,9 @@ def excite(
     dev = pick_device(device)
     network = Network(settings, dev)
     state = _initial_state(settings, dev)
-    params = {"points": state["points"].requires_grad_(True)}
-    if settings.learn_widths:
-        params["widths"] = state["widths"].requires_grad_(True)
-    if settings.colors == "free":
-        params["colors"] = state["colors"].requires_grad_(True)
-    rates = {"points": settings.lr, "widths": 0.1, "colors": 0.01}
-    adam = torch.optim.Adam([{"params": [p], "lr": rates[k], "name": k} for k, p in params.items()])
+    tiled_from = settings.steps if settings.tile > 1 else None  # steps done when tiling happens
+    total = settings.steps + settings.finetune_steps
+
     if resume:
         if checkpoint is None or not checkpoint.exists():
             raise ExciteError(
@@ -184,16 +253,18 @@ def excite(
             raise ExciteError(
                 f"{checkpoint} was made with other settings; use the same options, or run without --resume"
             )
-        with torch.no_grad():
-            for k in ("points", "widths", "colors"):
-                state[k].copy_(saved[k])
+        start, elapsed, initial = saved["step"], saved["seconds"], saved["initial_activation"]
+        if tiled_from is not None and start >= tiled_from:
+            state = _tiled(state, settings)
+        state = {k: saved["state"][k].to(dev) for k in state}
+        adam, params = _optimizer(state, settings)
         adam.load_state_dict(saved["adam"])
         torch.set_rng_state(saved["rng"])
-        start, elapsed, initial = saved["step"], saved["seconds"], saved["initial_activation"]
     else:
         start, elapsed = 0, 0.0
         with torch.no_grad():
-            initial = float(network.objective(render(_scene(state, settings))[None]).mean())
+            initial = float(network.objective(render(_scene(state, settings, 0, settings.size))[None]).mean())
+        adam, params = _optimizer(state, settings)
         torch.manual_seed(settings.seed)
 
     # Steps completed, and the RNG state at the start of the next one: what resume needs.
@@ -201,26 +272,37 @@ def excite(
 
     def save() -> None:
         if checkpoint is not None:
-            _save(
-                checkpoint,
-                {
-                    "settings": dataclasses.asdict(settings),
-                    "step": done,
-                    "seconds": elapsed + time.perf_counter() - t0,
-                    "initial_activation": initial,
-                    "rng": rng_next,
-                    "adam": adam.state_dict(),
-                    **{k: state[k].detach().cpu() for k in ("points", "widths", "colors")},
-                },
-            )
+            payload = {
+                "settings": dataclasses.asdict(settings),
+                "step": done,
+                "seconds": elapsed + time.perf_counter() - t0,
+                "initial_activation": initial,
+                "rng": rng_next,
+                "adam": adam.state_dict(),
+                "state": {k: v.detach().cpu() for k, v in state.items()},
+            }
+            _save(checkpoint, payload)
 
     t0 = last_save = time.perf_counter()
     try:
-        for step in range(start, settings.steps):
+        for step in range(start, total):
+            finetune = step >= settings.steps
+            phase_step, phase_steps = (
+                (step - settings.steps, settings.finetune_steps) if finetune else (step, settings.steps)
+            )
             for group in adam.param_groups:
-                group["lr"] = rates[group["name"]] * lr_factor(step, settings.steps)
+                scale = settings.lr if group["name"] == "points" else 1.0
+                group["lr"] = RATES[group["name"]] * scale * lr_factor(phase_step, phase_steps)
             adam.zero_grad(set_to_none=True)
-            image = render(_scene(state, settings))
+            canvas = settings.canvas if done >= settings.steps else settings.size
+            window = None
+            if canvas > settings.size:
+                x0, y0 = (int(v) for v in torch.randint(0, canvas - settings.size + 1, (2,)))
+                window = (x0, y0, settings.size, settings.size)
+            image = render(_scene(state, settings, step, canvas), window=window)
+            if not image.requires_grad:  # the window holds no stroke: nothing to learn here
+                done, rng_next = step + 1, torch.get_rng_state()
+                continue
             value = network.objective(settings.augment(image)).mean()
             activation = value.detach()
             (-value).backward()
@@ -235,10 +317,14 @@ def excite(
                 lo, hi = settings.width_bounds
                 state["widths"].clamp_(lo * settings.stroke_width, hi * settings.stroke_width)
                 state["colors"].clamp_(0, 1)
+            if step + 1 == tiled_from:
+                state = _tiled(state, settings)
+                adam, params = _optimizer(state, settings)
             done, rng_next = step + 1, torch.get_rng_state()
             if progress is not None:
+                seconds = elapsed + time.perf_counter() - t0
                 progress(
-                    Progress(step + 1, settings.steps, activation.item(), elapsed + time.perf_counter() - t0)
+                    Progress(step + 1, total, activation.item(), seconds, "finetune" if finetune else "base")
                 )
             if checkpoint is not None and time.perf_counter() - last_save >= checkpoint_every:
                 save()
@@ -247,10 +333,13 @@ def excite(
         save()  # an unfinished step is redone on resume, from the same random state
         raise
     save()
+    final_state = {k: v.detach().cpu() for k, v in state.items()}
+    scene = _scene(final_state, settings, total, settings.canvas)
     with torch.no_grad():
-        final = float(network.objective(render(_scene(state, settings))[None]).mean())
+        final = float(network.objective(render(_scene(state, settings, total, settings.canvas))[None]).mean())
     return ExciteResult(
-        scene=_scene({k: v.detach().cpu() for k, v in state.items()}, settings),
+        scene=scene,
+        pens=final_state["logits"].argmax(1) if settings.colors == "pens" else None,
         initial_activation=initial,
         final_activation=final,
         seconds=elapsed + time.perf_counter() - t0,

@@ -1,7 +1,8 @@
 """Torchvision classifiers, their weights, and truncation at a target layer.
 
 Friendly layer names: VGG convolutions as ``conv3_3`` (the convolution's output, before
-its ReLU, so the objective has a gradient even where the unit is off), and any module
+its ReLU, so the objective has a gradient even where the unit is off) and ``relu3_3``
+(after it: never negative, as in Lucid and caffe's blobs), and any module
 name such as ResNet's ``layer3`` or ``layer3.1``; raw torchvision graph node names work
 too. Only what the target layers need is computed.
 """
@@ -32,12 +33,21 @@ def classification_models() -> list[str]:
     return sorted(torchvision.models.list_models(module=torchvision.models))
 
 
-def _build(name: str) -> nn.Module:
+# Auxiliary classifiers are never needed to reach a feature layer; trained weights of these
+# models expect inputs in their own normalization, which transform_input applies.
+_AUX_MODELS = ("googlenet", "inception_v3")
+
+
+def _build(name: str, trained: bool) -> nn.Module:
     if name not in classification_models():
         close = difflib.get_close_matches(name, classification_models(), n=4)
         hint = f"; did you mean {', '.join(close)}?" if close else "; see torchvision's model list"
         raise ModelError(f"unknown model {name!r}{hint}")
-    kwargs = {"aux_logits": False, "init_weights": False} if name in ("googlenet", "inception_v3") else {}
+    kwargs = (
+        {"aux_logits": False, "init_weights": False, "transform_input": trained}
+        if name in _AUX_MODELS
+        else {}
+    )
     return torchvision.models.get_model(name, weights=None, **kwargs)
 
 
@@ -64,7 +74,7 @@ def load_model(name: str, weights: str = "imagenet", seed: int = 0) -> tuple[nn.
     """
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        model = _build(name)
+        model = _build(name, trained=weights != "random")
     if weights == "random":
         label = f"random (untrained, seed {seed})"
     else:
@@ -83,6 +93,8 @@ def load_model(name: str, weights: str = "imagenet", seed: int = 0) -> tuple[nn.
             label = f"file {path.resolve()}"
         if not isinstance(state, dict):
             raise ModelError(f"{weights}: expected a state dict (parameter name -> tensor)")
+        if name in _AUX_MODELS:
+            state = {k: v for k, v in state.items() if not k.startswith(("aux1.", "aux2.", "AuxLogits."))}
         result = model.load_state_dict(state, strict=False)
         wrong_shape = [
             k for k, v in state.items() if k in model.state_dict() and v.shape != model.state_dict()[k].shape
@@ -108,6 +120,8 @@ def friendly_layers(model: nn.Module) -> dict[str, str]:
             if isinstance(module, nn.Conv2d):
                 conv += 1
                 names[f"conv{block}_{conv}"] = f"features.{i}"
+            elif isinstance(module, nn.ReLU):
+                names[f"relu{block}_{conv}"] = f"features.{i}"
             elif isinstance(module, nn.MaxPool2d):
                 names[f"pool{block}"] = f"features.{i}"
                 block, conv = block + 1, 0

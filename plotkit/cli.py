@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
-from enum import Enum
+import inspect
+import tomllib
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
-from optim.augment import Augment
-from optim.excite import ExciteSettings, pick_device
-from optim.excite import Progress as StepProgress
-from optim.excite import excite as excite_core
+from optim.excite import pick_device
 from optim.models import list_layers, load_model
 from plotkit.drawing import write_drawing
-from plotkit.errors import UserError, exits_cleanly, stderr
+from plotkit.errors import UserError, exits_cleanly
+from plotkit.excite_options import (
+    BY_NAME,
+    EXCITE_OPTIONS,
+    millimetres,
+    resolve,
+    settings_from_options,
+    typer_parameters,
+)
+from plotkit.presets import preset_files, read_pen_set, read_plotter, read_recipe
+from plotkit.progress import run_excite
 from plotkit.rasterize import EXAMPLE_SVG, rasterize_svg
 
 app = typer.Typer(
@@ -36,7 +37,7 @@ app = typer.Typer(
 console = Console()
 
 
-class BlendChoice(str, Enum):
+class BlendChoice(StrEnum):
     multiply = "multiply"
     over = "over"
 
@@ -68,20 +69,6 @@ def render(
     console.print(f"Wrote {output} ({image.width}x{image.height} px, {blend.value} blend)")
 
 
-class ColorChoice(str, Enum):
-    mono = "mono"
-    free = "free"
-
-
-def _range(text: str, kind: type, option: str) -> tuple:
-    """'1-3' -> (1, 3); '2' -> (2, 2)."""
-    try:
-        parts = [kind(p) for p in text.split("-", 1)] if "-" in text.strip("-") else [kind(text)] * 2
-    except ValueError:
-        raise UserError(f"{option} takes a number or a range like 1-3, got {text!r}") from None
-    return tuple(parts)
-
-
 @app.command()
 @exits_cleanly
 def layers(
@@ -96,107 +83,75 @@ def layers(
     console.print(table)
 
 
-def _excite_bar(quiet: bool) -> Progress:
-    return Progress(
-        TextColumn("[bold]excite[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("activation {task.fields[activation]:.4g}"),
-        TextColumn("{task.fields[rate]:.2f} steps/s"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=stderr,
-        disable=quiet,
-    )
-
-
-@app.command()
-@exits_cleanly
 def excite(
-    model: Annotated[str, typer.Option(help="Torchvision model name.")] = "vgg16",
-    layer: Annotated[
-        str, typer.Option(help="Layer: conv3_3, layer3.1, or a torchvision node name.")
-    ] = "conv3_3",
-    channel: Annotated[int, typer.Option(help="Channel of --layer to excite.")] = 37,
-    neuron: Annotated[bool, typer.Option("--neuron", help="Excite the channel's centre unit only.")] = False,
-    objective: Annotated[
-        str | None, typer.Option(help="Instead of --layer/--channel: e.g. 'conv3_3:37-conv3_3:7*0.5'.")
-    ] = None,
-    weights: Annotated[
-        str, typer.Option(help="imagenet (downloaded once), random, or a state dict FILE.")
-    ] = "imagenet",
     output: Annotated[
         Path, typer.Option("-o", "--output", help="SVG to write; PNG and JSON go beside it.")
     ] = Path("drawing.svg"),
-    paths: Annotated[int, typer.Option(help="Number of strokes.")] = 200,
-    segments: Annotated[str, typer.Option(help="Cubic segments per stroke, a number or a range.")] = "1-3",
-    size: Annotated[int, typer.Option(help="Canvas side in pixels.")] = 224,
-    steps: Annotated[int, typer.Option(help="Optimization steps.")] = 500,
-    lr: Annotated[float, typer.Option(help="Adam learning rate for control points (pixels).")] = 1.0,
-    stroke_width: Annotated[float, typer.Option(help="Stroke width in canvas pixels.")] = 1.0,
-    learn_widths: Annotated[
-        bool, typer.Option("--learn-widths", help="Let widths vary in 0.5x to 4x.")
-    ] = False,
-    colors: Annotated[ColorChoice, typer.Option(help="mono: one pen; free: learned RGB per stroke.")] = (
-        ColorChoice.mono
-    ),
-    batch: Annotated[int, typer.Option(help="Augmented views per step.")] = 4,
-    input_size: Annotated[int, typer.Option(help="Side of the views the network sees.")] = 224,
-    perspective: Annotated[float, typer.Option(help="Perspective distortion scale (0 = off).")] = 0.5,
-    crop_scale: Annotated[str, typer.Option(help="Random resized crop area range.")] = "0.7-0.9",
-    jitter: Annotated[int, typer.Option(help="Random shift in pixels (0 = off).")] = 8,
-    seed: Annotated[int, typer.Option(help="Seed: same seed, same drawing (on the CPU).")] = 0,
-    device: Annotated[str, typer.Option(help="auto (CUDA when present), cpu or cuda.")] = "auto",
+    drawing_size: Annotated[
+        str, typer.Option(help="Side of the finished drawing on paper (15cm, 6in, 200mm).")
+    ] = "15cm",
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue from the checkpoint beside OUTPUT.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    **values: Any,
 ) -> None:
     """Optimize pen strokes that make a neuron fire; write SVG, PNG and JSON."""
-    settings = ExciteSettings(
-        model=model,
-        weights=weights,
-        objective=objective or f"{layer}:{channel}{'@neuron' if neuron else ''}",
-        paths=paths,
-        segments=_range(segments, int, "--segments"),
-        size=size,
-        steps=steps,
-        lr=lr,
-        stroke_width=stroke_width,
-        learn_widths=learn_widths,
-        colors=colors.value,
-        augment=Augment(batch, input_size, perspective, _range(crop_scale, float, "--crop-scale"), jitter),
-        seed=seed,
-    )
+    size_mm = millimetres(drawing_size, "--drawing-size")
+    settings, pen_set = settings_from_options(values, size_mm)
     if not output.parent.is_dir():
         raise UserError(f"folder {output.parent} does not exist; create it or choose another --output")
     checkpoint = output.with_name(output.name + ".ckpt")
-    bars: list[Progress] = []  # made at the first step: model and objective errors stay one line
-
-    def show(p: StepProgress) -> None:
-        if not bars:
-            bars.append(_excite_bar(quiet))
-            bars[0].add_task("excite", total=steps, activation=float("nan"), rate=0.0)
-            bars[0].start()
-        bars[0].update(
-            bars[0].task_ids[0], completed=p.step, activation=p.activation, rate=p.step / max(p.seconds, 1e-9)
-        )
-
-    try:
-        try:
-            result = excite_core(settings, device=device, checkpoint=checkpoint, resume=resume, progress=show)
-        finally:
-            for bar in bars:
-                bar.stop()
-    except KeyboardInterrupt:
-        stderr.print(
-            f"Interrupted; progress saved to {checkpoint}. Resume with the same options and --resume."
-        )
-        raise typer.Exit(130) from None
-    png, sidecar = write_drawing(result, output, str(pick_device(device)))
+    device = resolve(values)["device"]
+    result = run_excite(
+        settings,
+        device=device,
+        checkpoint=checkpoint,
+        resume=resume,
+        quiet=quiet,
+        on_interrupt=f"Progress is saved in {checkpoint}; run the same command with --resume to continue.",
+    )
+    png, sidecar = write_drawing(result, output, str(pick_device(device)), pen_set, size_mm)
     checkpoint.unlink(missing_ok=True)
     console.print(
         f"Wrote {output}, {png} and {sidecar}: activation {result.initial_activation:.4g} -> "
         f"{result.final_activation:.4g} in {result.seconds:.0f} s ({result.weights_label} weights)",
         highlight=False,
     )
+
+
+# The shared optimizer options join excite's own: one definition for this CLI and vpype.
+_own = [
+    p for p in inspect.signature(excite, eval_str=True).parameters.values() if p.kind is not p.VAR_KEYWORD
+]
+excite.__signature__ = inspect.Signature([*_own, *typer_parameters(EXCITE_OPTIONS)])  # type: ignore[attr-defined]
+app.command()(exits_cleanly(excite))
+
+
+@app.command()
+@exits_cleanly
+def presets() -> None:
+    """List pen sets, plotter models and recipes, and the file each comes from."""
+    pens = Table("pen set", "pens", "file", title="pens", box=None, title_justify="left")
+    for name, path in preset_files("pens").items():
+        listed = ", ".join(f"[{p.color}]■[/] {p.name} {p.width_mm:g} mm" for p in read_pen_set(path).pens)
+        pens.add_row(name, listed, str(path))
+    plotters = Table(
+        "plotter", "travel", "pen down / up", "file", title="plotters", box=None, title_justify="left"
+    )
+    for name, path in preset_files("plotters").items():
+        p = read_plotter(path)
+        plotters.add_row(
+            name,
+            f"{p.travel_x_mm:g} x {p.travel_y_mm:g} mm",
+            f"{p.speed_pendown_mm_s:g} / {p.speed_penup_mm_s:g} mm/s",
+            str(path),
+        )
+    recipes = Table("recipe", "what", "file", title="recipes (--preset)", box=None, title_justify="left")
+    for name, path in preset_files("recipes").items():
+        read_recipe(path, BY_NAME)
+        recipes.add_row(
+            name, tomllib.loads(path.read_text(encoding="utf-8")).get("description", ""), str(path)
+        )
+    for table in (pens, plotters, recipes):
+        console.print(table)

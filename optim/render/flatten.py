@@ -61,3 +61,14 @@ def flatten(ctrl: Tensor, n: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     is_start = k < n[seg_of_pt]
     start_idx = torch.nonzero(is_start).squeeze(1)
     return pts[start_idx], pts[start_idx + 1], seg_of_pt[start_idx]
+
+
+def polylines(scene: StrokeScene, tolerance: float) -> list[Tensor]:
+    """Each path as an (n, 2) polyline within ``tolerance`` canvas pixels of the curve."""
+    with torch.no_grad():
+        ctrl, seg_path = segment_controls(scene)
+        a, b, piece_seg = flatten(ctrl, pieces_per_segment(ctrl, tolerance, max_length=float("inf")))
+        counts = torch.bincount(seg_path[piece_seg], minlength=scene.n_paths).tolist()
+        first = torch.cumsum(torch.tensor([0, *counts[:-1]]), 0).tolist()
+        ends = torch.split(b, counts)
+        return [torch.cat([a[f : f + 1], e]) for f, e in zip(first, ends, strict=True)]

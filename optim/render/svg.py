@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import svgelements as se
 import torch
@@ -28,38 +30,51 @@ def _num(v: float) -> str:
     return format(float(v), ".9g")
 
 
-def scene_to_svg(scene: StrokeScene, layer: str | None = None) -> str:
+def scene_to_svg(
+    scene: StrokeScene,
+    layers: Sequence[tuple[str, Sequence[int]]] | None = None,
+    size_mm: float | None = None,
+) -> str:
     """SVG text of ``scene``: canvas pixels as user units, round caps and joins.
 
-    ``layer`` names an Inkscape layer group holding the strokes (vpype reads it as a layer).
+    ``layers`` puts the listed strokes in Inkscape layer groups, which vpype reads as
+    its layers (one per pen). ``size_mm`` gives the canvas's longest side a physical
+    size, stroke widths scaling with it; without it the SVG is sized in pixels.
     """
     w, h = scene.width, scene.height
+    if size_mm is not None:
+        scale = size_mm / max(w, h)
+        size = f'width="{_num(w * scale)}mm" height="{_num(h * scale)}mm"'
+    else:
+        size = f'width="{w}" height="{h}"'
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<svg xmlns="http://www.w3.org/2000/svg" '
         'xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" '
-        f'version="1.1" width="{w}" height="{h}" viewBox="0 0 {w} {h}">',
+        f'version="1.1" {size} viewBox="0 0 {w} {h}">',
     ]
-    if layer is not None:
-        lines.append(f'<g inkscape:groupmode="layer" inkscape:label="{layer}" id="layer1">')
     points = scene.points.detach().cpu().tolist()
-    start = 0
-    for i in range(scene.n_paths):
-        k = int(scene.segments[i])
-        pts = points[start : start + 3 * k + 1]
-        start += 3 * k + 1
-        d = [f"M {_num(pts[0][0])} {_num(pts[0][1])}"]
-        for s in range(k):
-            c = pts[3 * s + 1 : 3 * s + 4]
-            d.append("C " + " ".join(f"{_num(x)} {_num(y)}" for x, y in c))
-        r, g, b = (round(float(v) * 255) for v in scene.colors[i].detach().clamp(0, 1))
-        lines.append(
-            f'  <path d="{" ".join(d)}" fill="none" stroke="rgb({r}, {g}, {b})" '
-            f'stroke-opacity="{_num(scene.opacities[i])}" stroke-width="{_num(scene.widths[i])}" '
-            'stroke-linecap="round" stroke-linejoin="round"/>'
-        )
-    if layer is not None:
-        lines.append("</g>")
+    starts = scene.path_offsets.tolist()
+    for number, (name, members) in enumerate(
+        layers if layers is not None else [(None, range(scene.n_paths))], 1
+    ):
+        if name is not None:
+            lines.append(f'<g inkscape:groupmode="layer" inkscape:label="{escape(name)}" id="layer{number}">')
+        for i in members:
+            k = int(scene.segments[i])
+            pts = points[starts[i] : starts[i] + 3 * k + 1]
+            d = [f"M {_num(pts[0][0])} {_num(pts[0][1])}"]
+            for s in range(k):
+                c = pts[3 * s + 1 : 3 * s + 4]
+                d.append("C " + " ".join(f"{_num(x)} {_num(y)}" for x, y in c))
+            r, g, b = (round(float(v) * 255) for v in scene.colors[i].detach().clamp(0, 1))
+            lines.append(
+                f'  <path d="{" ".join(d)}" fill="none" stroke="rgb({r}, {g}, {b})" '
+                f'stroke-opacity="{_num(scene.opacities[i])}" stroke-width="{_num(scene.widths[i])}" '
+                'stroke-linecap="round" stroke-linejoin="round"/>'
+            )
+        if name is not None:
+            lines.append("</g>")
     lines.append("</svg>")
     return "\n".join(lines) + "\n"
 

@@ -1,0 +1,85 @@
+"""`vpype neuronexc` through vpype itself, with random weights and few steps."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import vpype as vp
+import vpype_cli
+
+from plotkit.presets import load_pen_set
+
+FAST = (
+    "--weights random --layer relu2_2 --channel 2 --paths 60 --size 96 --input-size 96 --batch 1 "
+    "--steps 4 --quiet"
+)
+MM = 96 / 25.4
+
+
+def test_pipeline_writes_one_layer_per_pen_inside_the_margins(tmp_path):
+    out = tmp_path / "out.svg"
+    doc = vpype_cli.execute(
+        f"neuronexc {FAST} --pens stabilo-point-88 --page-size a4 --margin 20mm linemerge linesort "
+        f"write {out}"
+    )
+    assert doc.page_size == pytest.approx((210 * MM, 297 * MM), rel=1e-4)
+    pens = {p.name: p for p in load_pen_set("stabilo-point-88").pens}
+    assert len(doc.layers) >= 2
+    for layer in doc.layers.values():
+        pen = pens[layer.property(vp.METADATA_FIELD_NAME)]
+        assert str(layer.property(vp.METADATA_FIELD_COLOR)) == pen.color
+        assert layer.property(vp.METADATA_FIELD_PEN_WIDTH) == pytest.approx(pen.width_mm * MM)
+    x0, y0, x1, y1 = doc.bounds()
+    assert x0 >= 20 * MM - 1e-6 and x1 <= 190 * MM + 1e-6  # drawing 170 mm wide, centred
+    assert y0 >= 20 * MM - 1e-6 and y1 <= 277 * MM + 1e-6
+    back = vpype_cli.execute(f"read {out}")
+    assert len(back.layers) == len(doc.layers)
+    assert back.page_size == pytest.approx(doc.page_size, rel=1e-4)
+
+
+def test_existing_layers_are_kept_and_width_landscape_apply(tmp_path):
+    doc = vpype_cli.execute(
+        f"rect --layer 1 0 0 10mm 10mm neuronexc {FAST} --pens black-fineliner --page-size a3 --landscape "
+        "--width 10cm"
+    )
+    assert 1 in doc.layers and len(doc.layers[1]) == 1
+    assert len(doc.layers) == 2
+    new = next(lid for lid in doc.layers if lid != 1)
+    x0, y0, x1, y1 = doc.layers[new].bounds()
+    assert doc.page_size[0] > doc.page_size[1]  # landscape
+    assert x1 - x0 <= 100 * MM + 1e-6 and y1 - y0 <= 100 * MM + 1e-6
+
+
+def test_recipe_sets_options_and_explicit_ones_win(tmp_path):
+    save = tmp_path / "raw.svg"
+    no_objective = FAST.replace("--layer relu2_2 --channel 2 ", "")
+    vpype_cli.execute(f"neuronexc --preset mono-conv4_3 {no_objective} --save {save}")
+    meta = json.loads(save.with_suffix(".json").read_text())
+    assert meta["pens"] == "black-fineliner"  # from the recipe
+    assert meta["settings"]["steps"] == 4  # given explicitly, wins over the recipe's 500
+    assert meta["settings"]["objective"] == "conv4_3:10"  # layer and channel from the recipe
+    assert save.with_suffix(".png").exists()
+
+
+@pytest.mark.parametrize(
+    "args,problem",
+    [
+        ("--preset nope", "unknown recipe preset 'nope'"),
+        ("--pens nope", "unknown pen preset 'nope'"),
+        ("--page-size a5 --width 30cm", "larger than"),
+        ("--colors free", "free colours have no pen"),
+    ],
+)
+def test_bad_options_exit_2_with_one_line(args, problem):
+    vpype = Path(sys.executable).parent / "vpype"  # the console script installed beside this Python
+    proc = subprocess.run(
+        [str(vpype), "neuronexc", *FAST.split(), *args.split()],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and problem in lines[0], proc.stderr
