@@ -12,15 +12,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from optim.excite import pick_device
 from optim.models import list_layers, load_model
-from plotkit.drawing import write_drawing
-from plotkit.errors import UserError, exits_cleanly
+from plotkit.errors import exits_cleanly
 from plotkit.excite_options import (
     BY_NAME,
     EXCITE_OPTIONS,
     millimetres,
-    resolve,
     settings_from_options,
     typer_parameters,
 )
@@ -98,21 +95,11 @@ def excite(
 ) -> None:
     """Optimize pen strokes that make a neuron fire; write SVG, PNG and JSON."""
     size_mm = millimetres(drawing_size, "--drawing-size")
-    settings, pen_set = settings_from_options(values, size_mm)
-    if not output.parent.is_dir():
-        raise UserError(f"folder {output.parent} does not exist; create it or choose another --output")
-    checkpoint = output.with_name(output.name + ".ckpt")
-    device = resolve(values)["device"]
-    result = run_excite(
-        settings,
-        device=device,
-        checkpoint=checkpoint,
-        resume=resume,
-        quiet=quiet,
-        on_interrupt=f"Progress is saved in {checkpoint}; run the same command with --resume to continue.",
+    run = settings_from_options(values, size_mm)
+    result, sidecar = run_excite(
+        run, save=output, save_option="--output", size_mm=size_mm, resume=resume, quiet=quiet
     )
-    png, sidecar = write_drawing(result, output, str(pick_device(device)), pen_set, size_mm)
-    checkpoint.unlink(missing_ok=True)
+    png = output.with_suffix(".png")
     console.print(
         f"Wrote {output}, {png} and {sidecar}: activation {result.initial_activation:.4g} -> "
         f"{result.final_activation:.4g} in {result.seconds:.0f} s ({result.weights_label} weights)",

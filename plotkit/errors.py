@@ -25,6 +25,10 @@ class UserError(Exception):
     """Bad input from the user; the message names the problem and the fix."""
 
 
+# Everything a command reports as one line and exit code 2 rather than a traceback.
+USER_ERRORS = (UserError, SvgError, ModelError, ObjectiveError, ExciteError)
+
+
 def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:
     """Turn user errors raised by a CLI command into one line on stderr and exit 2."""
 
@@ -32,7 +36,7 @@ def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except (UserError, SvgError, ModelError, ObjectiveError, ExciteError) as exc:
+        except USER_ERRORS as exc:
             stderr.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 

@@ -121,8 +121,17 @@ def resolve(values: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def settings_from_options(values: dict[str, Any], drawing_mm: float) -> tuple[ExciteSettings, PenSet | None]:
-    """Settings for a drawing whose canvas side measures ``drawing_mm`` on paper."""
+@dataclass(frozen=True)
+class ExciteRun:
+    """What the options ask for: the optimizer's settings, the pen set, the device."""
+
+    settings: ExciteSettings
+    pens: PenSet | None
+    device: str
+
+
+def settings_from_options(values: dict[str, Any], drawing_mm: float) -> ExciteRun:
+    """The run for a drawing whose canvas side measures ``drawing_mm`` on paper."""
     v = resolve(values)
     if v["colors"] not in COLOR_MODES[:2]:
         raise UserError(f"--colors takes mono or free, got {v['colors']!r}; for real pens use --pens")
@@ -155,4 +164,4 @@ def settings_from_options(values: dict[str, Any], drawing_mm: float) -> tuple[Ex
         ),
         seed=v["seed"],
     )
-    return settings, pen_set
+    return ExciteRun(settings, pen_set, v["device"])

@@ -1,4 +1,4 @@
-"""Run the optimizer behind a rich progress bar on stderr, with a safe Ctrl-C."""
+"""Run the optimizer behind a rich progress bar on stderr, with a safe Ctrl-C, and save it."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from optim.excite import ExciteResult, ExciteSettings, excite
+from optim.excite import ExciteResult, excite, pick_device
 from optim.excite import Progress as StepProgress
-from plotkit.errors import stderr
+from plotkit.drawing import write_drawing
+from plotkit.errors import UserError, stderr
+from plotkit.excite_options import ExciteRun
 
 
 def _bar() -> Progress:
@@ -32,15 +34,23 @@ def _bar() -> Progress:
 
 
 def run_excite(
-    settings: ExciteSettings,
+    run: ExciteRun,
     *,
-    device: str,
-    checkpoint: Path | None,
+    save: Path | None,
+    save_option: str,
+    size_mm: float,
     resume: bool,
     quiet: bool,
-    on_interrupt: str,
-) -> ExciteResult:
-    """``excite`` with progress; Ctrl-C prints ``on_interrupt`` (how to resume) and exits 130."""
+) -> tuple[ExciteResult, Path | None]:
+    """Optimize with a progress bar; with ``save``, checkpoint beside it and write SVG, PNG and
+    JSON there at the end (returns the sidecar). Ctrl-C says how to resume and exits 130."""
+    if save is not None and not save.parent.is_dir():
+        raise UserError(f"folder {save.parent} does not exist; create it or choose another {save_option}")
+    if resume and save is None:
+        raise UserError(
+            f"--resume continues the run saved with {save_option} PATH; give the same {save_option}"
+        )
+    checkpoint = save.with_name(save.name + ".ckpt") if save is not None else None
     bars: list[Progress] = []  # made at the first step: model and objective errors stay one line
 
     def show(p: StepProgress) -> None:
@@ -61,10 +71,25 @@ def run_excite(
 
     try:
         try:
-            return excite(settings, device=device, checkpoint=checkpoint, resume=resume, progress=show)
+            result = excite(
+                run.settings, device=run.device, checkpoint=checkpoint, resume=resume, progress=show
+            )
         finally:
             for bar in bars:
                 bar.stop()
     except KeyboardInterrupt:
-        stderr.print(f"Interrupted. {on_interrupt}", highlight=False)
+        if checkpoint is None:
+            stderr.print(
+                f"Interrupted. Nothing was kept: give {save_option} PATH to make long runs resumable."
+            )
+        else:
+            stderr.print(
+                f"Interrupted. Progress is saved in {checkpoint}; run the same command with --resume.",
+                highlight=False,
+            )
         raise SystemExit(130) from None
+    if save is None:
+        return result, None
+    _, sidecar = write_drawing(result, save, str(pick_device(run.device)), run.pens, size_mm)
+    checkpoint.unlink(missing_ok=True)
+    return result, sidecar

@@ -15,13 +15,8 @@ import click
 import vpype as vp
 import vpype_cli
 
-from optim.excite import ExciteError, pick_device
-from optim.models import ModelError
-from optim.objectives import ObjectiveError
-from optim.render.svg import SvgError
-from plotkit.drawing import write_drawing
-from plotkit.errors import UserError
-from plotkit.excite_options import click_options, resolve, settings_from_options
+from plotkit.errors import USER_ERRORS
+from plotkit.excite_options import click_options, settings_from_options
 from plotkit.placement import PX_PER_MM, pen_line_collections, place
 from plotkit.progress import run_excite
 
@@ -77,26 +72,17 @@ def neuronexc(
     """Optimize strokes that excite a CNN neuron, and add them as one layer per pen."""
     try:
         placement = place(page_size, landscape, margin, drawing_width)
-        settings, pen_set = settings_from_options(values, placement.side / PX_PER_MM)
-        if resume and save is None:
-            raise UserError("--resume continues the run saved with --save PATH; give the same --save")
-        if save is not None and not save.parent.is_dir():
-            raise UserError(f"folder {save.parent} does not exist; create it or choose another --save")
-        checkpoint = save.with_name(save.name + ".ckpt") if save is not None else None
-        device = resolve(values)["device"]
-        hint = (
-            f"Progress is saved in {checkpoint}; run the same pipeline with --resume to continue."
-            if checkpoint
-            else "Nothing was kept: give --save PATH to make long runs resumable."
+        run = settings_from_options(values, placement.side / PX_PER_MM)
+        result, _ = run_excite(
+            run,
+            save=save,
+            save_option="--save",
+            size_mm=placement.side / PX_PER_MM,
+            resume=resume,
+            quiet=quiet,
         )
-        result = run_excite(
-            settings, device=device, checkpoint=checkpoint, resume=resume, quiet=quiet, on_interrupt=hint
-        )
-        layers = pen_line_collections(result, pen_set, placement)
-        if save is not None:
-            write_drawing(result, save, str(pick_device(device)), pen_set, placement.side / PX_PER_MM)
-            checkpoint.unlink(missing_ok=True)
-    except (UserError, SvgError, ModelError, ObjectiveError, ExciteError) as exc:
+        layers = pen_line_collections(result, run.pens, placement)
+    except USER_ERRORS as exc:
         raise _BadInput(str(exc)) from None
     for collection, props in layers:
         layer_id = document.free_id()

@@ -15,6 +15,12 @@ from optim.strokes import random_scene
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
+# A tiny, fast excite run with an untrained VGG16 (layer and channel chosen to respond).
+TINY_EXCITE = (
+    "--weights random --layer relu2_2 --channel 2 --paths 40 --size 96 --input-size 96 "
+    "--batch 1 --steps 4 --quiet"
+).split()
+
 
 def colourful_scene(
     seed: int, n: int = 40, width: int = 96, height: int = 80, dtype=torch.float32

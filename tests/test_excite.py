@@ -11,6 +11,7 @@ from optim.augment import Augment
 from optim.excite import ExciteError, ExciteSettings, excite
 from optim.models import ModelError, load_model
 from plotkit.cli import app
+from tests.scenes import TINY_EXCITE
 
 FAST = dict(
     model="vgg16",
@@ -131,34 +132,10 @@ def test_non_finite_objective_stops_with_the_step_and_no_checkpoint(tmp_path, mo
 
 def test_cli_writes_svg_png_and_sidecar(tmp_path):
     out = tmp_path / "drawing.svg"
-    result = CliRunner().invoke(
-        app,
-        [
-            "excite",
-            "--weights",
-            "random",
-            "--layer",
-            "conv2_2",
-            "--channel",
-            "5",
-            "--paths",
-            "30",
-            "--size",
-            "96",
-            "--input-size",
-            "96",
-            "--batch",
-            "1",
-            "--steps",
-            "3",
-            "--quiet",
-            "-o",
-            str(out),
-        ],
-    )
+    result = CliRunner().invoke(app, ["excite", *TINY_EXCITE, "-o", str(out)])
     assert result.exit_code == 0, result.output
     meta = json.loads(out.with_suffix(".json").read_text())
-    assert meta["settings"]["objective"] == "conv2_2:5"
+    assert meta["settings"]["objective"] == "relu2_2:2"
     assert meta["weights"].startswith("random")
     assert {"initial_activation", "final_activation", "seconds"} <= meta.keys()
     assert 'inkscape:groupmode="layer"' in out.read_text()
@@ -183,3 +160,33 @@ def test_cli_bad_options_exit_2_with_one_line(args, problem, tmp_path):
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and problem in lines[0], result.stderr
+
+
+def test_ctrl_c_in_a_real_process_keeps_a_checkpoint_that_resumes(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "d.svg"
+    args = [sys.executable, "-m", "plotkit", "excite", *TINY_EXCITE, "--steps", "150", "-o", str(out)]
+    proc = subprocess.Popen(
+        args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while not out.with_name("d.svg.ckpt").exists() and time.monotonic() < deadline:
+        time.sleep(0.5)  # the first checkpoint comes after 10 s of steps
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "--resume" in err and "Traceback" not in err
+    assert out.with_name("d.svg.ckpt").exists() and not out.exists()
+    done = subprocess.run(
+        [*args, "--resume"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert out.exists() and not out.with_name("d.svg.ckpt").exists()

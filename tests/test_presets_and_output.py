@@ -6,27 +6,10 @@ from typer.testing import CliRunner
 
 from plotkit.cli import app
 from plotkit.presets import load_pen_set, preset_files
+from tests.scenes import TINY_EXCITE
 
 runner = CliRunner()
-ARGS = [
-    "--weights",
-    "random",
-    "--layer",
-    "relu2_2",
-    "--channel",
-    "2",
-    "--paths",
-    "40",
-    "--size",
-    "96",
-    "--input-size",
-    "96",
-    "--batch",
-    "1",
-    "--steps",
-    "4",
-    "--quiet",
-]
+ARGS = TINY_EXCITE
 
 
 def test_bundled_pen_sets_load():
