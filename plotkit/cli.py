@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from optim.models import list_layers, load_model
-from plotkit.errors import exits_cleanly
+from plotkit.errors import UserError, exits_cleanly
 from plotkit.excite_options import (
     BY_NAME,
     EXCITE_OPTIONS,
@@ -21,7 +21,10 @@ from plotkit.excite_options import (
     settings_from_options,
     typer_parameters,
 )
-from plotkit.presets import preset_files, read_pen_set, read_plotter, read_recipe
+from plotkit.planner import estimate as estimate_plot
+from plotkit.plot_input import check_fits, read_drawing
+from plotkit.presets import load_plotter, preset_files, read_pen_set, read_plotter, read_recipe
+from plotkit.preview import preview_image
 from plotkit.progress import run_excite
 from plotkit.rasterize import EXAMPLE_SVG, rasterize_svg
 
@@ -142,3 +145,57 @@ def presets() -> None:
         )
     for table in (pens, plotters, recipes):
         console.print(table)
+
+
+def _drawing_for_plotter(svg: Path, plotter: str, optimize: bool):
+    drawing = read_drawing(svg, optimize)
+    model = load_plotter(plotter)
+    check_fits(drawing, model)
+    return drawing, model
+
+
+def _duration(seconds: float) -> str:
+    minutes, s = divmod(round(seconds), 60)
+    hours, m = divmod(minutes, 60)
+    return f"{hours}h{m:02d}m{s:02d}s" if hours else f"{m}m{s:02d}s"
+
+
+@app.command()
+@exits_cleanly
+def estimate(
+    svg: Annotated[Path, typer.Argument(help="Multi-layer SVG to plot (one layer per pen).")],
+    plotter: Annotated[str, typer.Option(help="Plotter preset (plotkit presets).")] = "axidraw-v3",
+    optimize: Annotated[bool, typer.Option("--optimize", help="Merge and sort lines first (vpype).")] = False,
+) -> None:
+    """Plotting time, pen-down length, pen-up travel and number of lifts."""
+    drawing, model = _drawing_for_plotter(svg, plotter, optimize)
+    e = estimate_plot(drawing, model)
+    table = Table(box=None, show_header=False)
+    table.add_row("time", _duration(e.seconds))
+    table.add_row("drawing time (pen down)", _duration(e.drawing_seconds))
+    table.add_row("pen-down length", f"{e.pen_down_mm / 1000:.2f} m")
+    table.add_row("pen-up travel", f"{e.pen_up_mm / 1000:.2f} m")
+    table.add_row("pen lifts", str(e.lifts))
+    table.add_row("layers (pens)", str(e.layers))
+    console.print(table)
+
+
+@app.command()
+@exits_cleanly
+def preview(
+    svg: Annotated[Path, typer.Argument(help="Multi-layer SVG to plot.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="PNG to write.")] = Path("preview.png"),
+    pen_width: Annotated[
+        str | None, typer.Option(help="Pen width for every layer (0.5mm); default: each layer's own.")
+    ] = None,
+    travel: Annotated[bool, typer.Option("--travel", help="Overlay pen-up moves in red.")] = False,
+    dpi: Annotated[float, typer.Option(help="Resolution of the PNG.")] = 100,
+) -> None:
+    """The drawing on its paper with each layer's real pen width and colour."""
+    drawing = read_drawing(svg)
+    width = millimetres(pen_width, "--pen-width") if pen_width is not None else None
+    if dpi <= 0 or dpi > 1200:
+        raise UserError(f"--dpi must be in (0, 1200], got {dpi:g}")
+    image = preview_image(drawing, dpi, width, travel)
+    image.save(output)
+    console.print(f"Wrote {output} ({image.width}x{image.height} px at {dpi:g} dpi)")

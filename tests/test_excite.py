@@ -190,3 +190,44 @@ def test_ctrl_c_in_a_real_process_keeps_a_checkpoint_that_resumes(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert out.exists() and not out.with_name("d.svg.ckpt").exists()
+
+
+def test_imagenet_weights_come_from_the_torch_cache_and_offline_says_where(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+
+    def offline(*args, **kwargs):
+        raise OSError("no network")
+
+    monkeypatch.setattr(torch.hub, "load_state_dict_from_url", offline)
+    weights = torchvision.models.ResNet18_Weights.DEFAULT
+    cache = tmp_path / "hub" / "checkpoints" / weights.url.rsplit("/", 1)[1]
+    with pytest.raises(ModelError, match=f"put {cache.name} in {cache.parent}"):
+        load_model("resnet18", "imagenet")
+    torch.manual_seed(3)
+    cache.parent.mkdir(parents=True)
+    torch.save(torchvision.models.resnet18().state_dict(), cache)  # as if downloaded before
+    model, label = load_model("resnet18", "imagenet")
+    assert label.startswith("imagenet")
+    assert torch.equal(model.state_dict()["fc.bias"], torch.load(cache)["fc.bias"])
+
+
+@pytest.mark.parametrize(
+    "model,layer,channels",
+    [
+        ("vgg16", "conv3_3", 256),
+        ("vgg19", "conv3_4", 256),
+        ("resnet18", "layer3.1", 256),
+        ("resnet50", "layer2", 512),
+        ("alexnet", "features.3", 192),
+        ("googlenet", "inception4a", 512),
+    ],
+)
+def test_models_by_name_truncate_at_friendly_layers(model, layer, channels):
+    from optim.models import Truncated, resolve_layer
+
+    net, _ = load_model(model, "random")
+    node = resolve_layer(net, layer)
+    out = Truncated(net, [node])(torch.rand(1, 3, 64, 64))[node]
+    assert out.shape[1] == channels
+    result = CliRunner().invoke(app, ["layers", model])
+    assert result.exit_code == 0 and layer in result.output
