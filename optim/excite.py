@@ -119,9 +119,15 @@ def lr_factor(step: int, steps: int) -> float:
 
 def pick_device(name: str = "auto") -> torch.device:
     """``auto`` is CUDA when present, else the CPU; anything else is taken as given."""
-    if name != "auto":
-        return torch.device(name)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ExciteError(f"unknown device {name!r}; use auto, cpu or cuda") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ExciteError(f"--device {name}: no CUDA GPU is available here; use --device cpu or auto")
+    return device
 
 
 class Network:

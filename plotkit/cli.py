@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import time
 import tomllib
 from enum import StrEnum
 from pathlib import Path
@@ -13,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from optim.models import list_layers, load_model
+from plotkit.emulator import EBBEmulator, Faults
 from plotkit.errors import UserError, exits_cleanly
 from plotkit.excite_options import (
     BY_NAME,
@@ -199,3 +201,35 @@ def preview(
     image = preview_image(drawing, dpi, width, travel)
     image.save(output)
     console.print(f"Wrote {output} ({image.width}x{image.height} px at {dpi:g} dpi)")
+
+
+@app.command()
+@exits_cleanly
+def emulate(
+    record: Annotated[
+        Path | None, typer.Option(help="Write what was drawn to this SVG when stopped.")
+    ] = None,
+    plotter: Annotated[str, typer.Option(help="Plotter preset: the paper size of --record.")] = "axidraw-v3",
+    speedup: Annotated[float, typer.Option(help="Run moves this many times faster than a real board.")] = 1.0,
+    drop_after: Annotated[
+        int | None, typer.Option(help="Fault: drop the connection after N commands.")
+    ] = None,
+) -> None:
+    """An EiBotBoard on a pseudo-terminal, for trying plots without a plotter (Ctrl-C stops)."""
+    if speedup <= 0:
+        raise UserError(f"--speedup must be positive, got {speedup:g}")
+    model = load_plotter(plotter)
+    board = EBBEmulator(speedup=speedup, faults=Faults(drop_after=drop_after))
+    console.print(f"EiBotBoard emulator on [bold]{board.start()}[/] (Ctrl-C to stop)", highlight=False)
+    try:
+        while True:
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        board.stop()
+    paper = board.paper
+    console.print(
+        f"{len(board.commands)} commands, {len(paper.strokes)} strokes, {paper.move_seconds:.1f} s of moves"
+    )
+    if record is not None:
+        paper.write_svg(str(record), (model.travel_x_mm, model.travel_y_mm))
+        console.print(f"Wrote {record}")

@@ -64,6 +64,7 @@ EXCITE_OPTIONS: tuple[Option, ...] = (
     Option("jitter", int, 8, "Random shift in pixels (0 = off)."),
     Option("seed", int, 0, "Seed: same seed, same drawing (on the CPU)."),
     Option("device", str, "auto", "auto (CUDA when present), cpu or cuda."),
+    Option("checkpoint_every", float, 10.0, "Seconds of work between checkpoints (and one at Ctrl-C)."),
 )
 BY_NAME = {o.name: o for o in EXCITE_OPTIONS}
 
@@ -128,6 +129,7 @@ class ExciteRun:
     settings: ExciteSettings
     pens: PenSet | None
     device: str
+    checkpoint_every: float
 
 
 def settings_from_options(values: dict[str, Any], drawing_mm: float) -> ExciteRun:
@@ -164,4 +166,8 @@ def settings_from_options(values: dict[str, Any], drawing_mm: float) -> ExciteRu
         ),
         seed=v["seed"],
     )
-    return ExciteRun(settings, pen_set, v["device"])
+    if v["checkpoint_every"] <= 0:
+        raise UserError(
+            f"--checkpoint-every must be a positive number of seconds, got {v['checkpoint_every']:g}"
+        )
+    return ExciteRun(settings, pen_set, v["device"], v["checkpoint_every"])

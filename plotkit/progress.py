@@ -72,21 +72,24 @@ def run_excite(
     try:
         try:
             result = excite(
-                run.settings, device=run.device, checkpoint=checkpoint, resume=resume, progress=show
+                run.settings,
+                device=run.device,
+                checkpoint=checkpoint,
+                resume=resume,
+                checkpoint_every=run.checkpoint_every,
+                progress=show,
             )
         finally:
             for bar in bars:
                 bar.stop()
     except KeyboardInterrupt:
         if checkpoint is None:
-            stderr.print(
-                f"Interrupted. Nothing was kept: give {save_option} PATH to make long runs resumable."
-            )
+            said = f"Nothing was kept: give {save_option} PATH to make long runs resumable."
+        elif not checkpoint.exists():
+            said = "It stopped before the first step; there is nothing to resume, start again."
         else:
-            stderr.print(
-                f"Interrupted. Progress is saved in {checkpoint}; run the same command with --resume.",
-                highlight=False,
-            )
+            said = f"Progress is saved in {checkpoint}; run the same command with --resume."
+        stderr.print(f"Interrupted. {said}", highlight=False)
         raise SystemExit(130) from None
     if save is None:
         return result, None

@@ -153,6 +153,7 @@ def test_cli_writes_svg_png_and_sidecar(tmp_path):
         (["--objective", "conv3_3:1*x"], "LAYER:CHANNEL"),
         (["--weights", "/no/such/file.pth"], "not found"),
         (["--segments", "a-b"], "--segments"),
+        (["--device", "gpu"], "unknown device 'gpu'"),
     ],
 )
 def test_cli_bad_options_exit_2_with_one_line(args, problem, tmp_path):
@@ -169,13 +170,25 @@ def test_ctrl_c_in_a_real_process_keeps_a_checkpoint_that_resumes(tmp_path):
     import time
 
     out = tmp_path / "d.svg"
-    args = [sys.executable, "-m", "plotkit", "excite", *TINY_EXCITE, "--steps", "150", "-o", str(out)]
+    args = [
+        sys.executable,
+        "-m",
+        "plotkit",
+        "excite",
+        *TINY_EXCITE,
+        "--steps",
+        "150",
+        "--checkpoint-every",
+        "1",
+        "-o",
+        str(out),
+    ]
     proc = subprocess.Popen(
         args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     deadline = time.monotonic() + 120
     while not out.with_name("d.svg.ckpt").exists() and time.monotonic() < deadline:
-        time.sleep(0.5)  # the first checkpoint comes after 10 s of steps
+        time.sleep(0.2)  # the first checkpoint comes after a second of steps
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
