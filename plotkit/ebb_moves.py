@@ -1,0 +1,71 @@
+"""Planned paths as EiBotBoard motion commands: timed ``XM`` slices along each profile.
+
+Each segment's trapezoid profile is cut into slices of about 30 ms; a slice moves to the
+position the profile reaches at its end time. Steps and milliseconds are rounded
+cumulatively from absolute targets, so no rounding error builds up over a plot.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from plotkit.planner import PathPlan
+
+STEPS_PER_MM = 2032 / 25.4  # AxiDraw at 16x microstepping (EM,1,1)
+SLICE_S = 0.03
+SERVO_MIN, SERVO_MAX = 9855, 27831  # pen height 0% and 100%, standard servo
+
+
+def servo_position(percent: float) -> int:
+    return round(SERVO_MIN + (SERVO_MAX - SERVO_MIN) * percent / 100)
+
+
+def _distance_at(t: np.ndarray, length: float, v0: float, v1: float, vmax: float, a: float) -> np.ndarray:
+    """Distance covered at times ``t`` of a trapezoid (or triangle) profile."""
+    peak = min(vmax, math.sqrt((2 * a * length + v0**2 + v1**2) / 2))
+    t_up = (peak - v0) / a
+    d_up = (peak**2 - v0**2) / (2 * a)
+    d_down = (peak**2 - v1**2) / (2 * a)
+    t_cruise = max(length - d_up - d_down, 0.0) / peak if peak > 0 else 0.0
+    t_down = t - t_up - t_cruise
+    return np.where(
+        t <= t_up,
+        v0 * t + a * t * t / 2,
+        np.where(
+            t_down <= 0, d_up + peak * (t - t_up), d_up + peak * t_cruise + peak * t_down - a * t_down**2 / 2
+        ),
+    ).clip(0, length)
+
+
+class MoveWriter:
+    """Turns plans into ``XM`` commands, tracking the pen's absolute position in steps."""
+
+    def __init__(self, steps_per_mm: float = STEPS_PER_MM):
+        self.steps_per_mm = steps_per_mm
+        self.steps = np.zeros(2, np.int64)  # x, y
+        self.clock_ms = 0.0  # exact time, rounded per command from it
+
+    def commands(self, plan: PathPlan) -> list[str]:
+        out = []
+        for i, seconds in enumerate(plan.durations):
+            p, q = plan.points[i], plan.points[i + 1]
+            length = float(np.linalg.norm(q - p))
+            n = max(1, math.ceil(seconds / SLICE_S))
+            times = np.arange(1, n + 1) * seconds / n
+            s = _distance_at(
+                times, length, plan.speeds[i], plan.speeds[i + 1], plan.limits.speed, plan.limits.accel
+            )
+            s[-1] = length
+            for d in s:
+                target = np.round((p + (q - p) * (d / length)) * self.steps_per_mm).astype(np.int64)
+                start_ms = round(self.clock_ms)
+                self.clock_ms += seconds / n * 1000
+                ms = round(self.clock_ms) - start_ms
+                dx, dy = target - self.steps
+                if ms <= 0:  # under half a millisecond: fold into the next slice
+                    continue
+                self.steps = target
+                out.append(f"XM,{ms},{dx},{dy}")
+        return out
