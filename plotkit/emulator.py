@@ -191,7 +191,7 @@ class EBBEmulator:
         self._write(f"{bits:02X}\r\n")
 
     def _cmd_QS(self, args: list[int]) -> None:
-        self.wait_idle()
+        # At once, as the board does: the counts of the moves completed so far.
         self._write(f"{self._steps[0]},{self._steps[1]}\n\rOK\r\n")
 
     def _cmd_CS(self, args: list[int]) -> None:
