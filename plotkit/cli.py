@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from optim.models import list_layers, load_model
+from plotkit.durations import format_duration
 from plotkit.emulator import EBBEmulator, Faults
 from plotkit.errors import UserError, exits_cleanly
 from plotkit.excite_options import (
@@ -25,6 +26,7 @@ from plotkit.excite_options import (
 )
 from plotkit.planner import estimate as estimate_plot
 from plotkit.plot_input import check_fits, read_drawing
+from plotkit.plot_terminal import DEFAULT_PLOTTER, PlotArgs, run_plot
 from plotkit.presets import load_plotter, preset_files, read_pen_set, read_plotter, read_recipe
 from plotkit.preview import preview_image
 from plotkit.progress import run_excite
@@ -156,12 +158,6 @@ def _drawing_for_plotter(svg: Path, plotter: str, optimize: bool):
     return drawing, model
 
 
-def _duration(seconds: float) -> str:
-    minutes, s = divmod(round(seconds), 60)
-    hours, m = divmod(minutes, 60)
-    return f"{hours}h{m:02d}m{s:02d}s" if hours else f"{m}m{s:02d}s"
-
-
 @app.command()
 @exits_cleanly
 def estimate(
@@ -173,13 +169,53 @@ def estimate(
     drawing, model = _drawing_for_plotter(svg, plotter, optimize)
     e = estimate_plot(drawing, model)
     table = Table(box=None, show_header=False)
-    table.add_row("time", _duration(e.seconds))
-    table.add_row("drawing time (pen down)", _duration(e.drawing_seconds))
+    table.add_row("time", format_duration(e.seconds))
+    table.add_row("drawing time (pen down)", format_duration(e.drawing_seconds))
     table.add_row("pen-down length", f"{e.pen_down_mm / 1000:.2f} m")
     table.add_row("pen-up travel", f"{e.pen_up_mm / 1000:.2f} m")
     table.add_row("pen lifts", str(e.lifts))
     table.add_row("layers (pens)", str(e.layers))
     console.print(table)
+
+
+class BackendChoice(StrEnum):
+    ebb = "ebb"
+    axidraw = "axidraw"
+    sim = "sim"
+
+
+@app.command()
+@exits_cleanly
+def plot(
+    svg: Annotated[Path, typer.Argument(help="Multi-layer SVG to plot (one layer per pen, in order).")],
+    port: Annotated[
+        str | None, typer.Option(help="Serial port of the AxiDraw (default: the first one found on USB).")
+    ] = None,
+    plotter: Annotated[str, typer.Option(help="Plotter preset (plotkit presets).")] = DEFAULT_PLOTTER,
+    backend: Annotated[
+        BackendChoice,
+        typer.Option(help="ebb: plotkit's own driver; axidraw: pyaxidraw; sim: no device (--dry-run)."),
+    ] = BackendChoice.ebb,
+    pause_every: Annotated[
+        str | None, typer.Option(help="Pause after this much drawing time to refresh the pen (20m, 1h30m).")
+    ] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Go on from where the last plot stopped.")] = False,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", help="Ask nothing: no pauses, no pen-change prompts (no terminal needed)."),
+    ] = False,
+    optimize: Annotated[bool, typer.Option("--optimize", help="Merge and sort lines first (vpype).")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Simulate on a virtual clock: time and pauses; nothing sent.")
+    ] = False,
+) -> None:
+    """Plot a drawing with progress and ETA, pen-wear pauses and exact resume."""
+    args = PlotArgs(
+        svg, plotter, backend.value, port, pause_every, resume, yes, optimize, dry_run or backend == "sim"
+    )
+    code = run_plot(args)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()

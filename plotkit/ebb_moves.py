@@ -8,6 +8,7 @@ cumulatively from absolute targets, so no rounding error builds up over a plot.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -48,7 +49,12 @@ class MoveWriter:
         self.clock_ms = 0.0  # exact time, rounded per command from it
 
     def commands(self, plan: PathPlan) -> list[str]:
-        out = []
+        return [cmd for segment in self.segments(plan) for cmd in segment]
+
+    def segments(self, plan: PathPlan) -> Iterator[list[str]]:
+        """The commands of each segment of ``plan``, made as they are taken: a plot stopped
+        after a segment leaves the writer where the carriage is. The last ends exactly."""
+        last = len(plan.durations) - 1
         for i, seconds in enumerate(plan.durations):
             p, q = plan.points[i], plan.points[i + 1]
             length = float(np.linalg.norm(q - p))
@@ -58,14 +64,22 @@ class MoveWriter:
                 times, length, plan.speeds[i], plan.speeds[i + 1], plan.limits.speed, plan.limits.accel
             )
             s[-1] = length
-            for d in s:
+            commands = []
+            for k, d in enumerate(s):
                 target = np.round((p + (q - p) * (d / length)) * self.steps_per_mm).astype(np.int64)
                 start_ms = round(self.clock_ms)
                 self.clock_ms += seconds / n * 1000
                 ms = round(self.clock_ms) - start_ms
                 dx, dy = target - self.steps
+                if ms <= 0 and (i, k) == (last, n - 1) and (dx or dy):
+                    ms = 1  # never leave a path short of its end
+                    self.clock_ms = start_ms + 1
                 if ms <= 0:  # under half a millisecond: fold into the next slice
                     continue
                 self.steps = target
-                out.append(f"XM,{ms},{dx},{dy}")
-        return out
+                commands.append(f"XM,{ms},{dx},{dy}")
+            yield commands
+
+    def at(self, position_mm: np.ndarray) -> None:
+        """Where the carriage is now (after a reconnect), in mm from home."""
+        self.steps = np.round(np.asarray(position_mm) * self.steps_per_mm).astype(np.int64)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import os
 import pty
+import select
 import threading
 import time
 import tty
@@ -73,32 +74,55 @@ class EBBEmulator:
         self._cond = threading.Condition()
         self._busy = False
         self._pen_up = True
-        self._steps = [0, 0]  # motor 1 (x + y), motor 2 (x - y)
+        self._steps = [0, 0]  # step counters (QS), motor 1 (x + y), motor 2 (x - y), in EM units
+        self._position = [0, 0]  # where the carriage really is, motor 1 and 2, in 16x microsteps
         self._microstep = 1  # EM mode: 1 = 16x ... 5 = full step
         self._button = False
         self._layer = 0
         self._open = False
         self._master = self._slave = -1
+        self._threads: list[threading.Thread] = []
 
     # -- life cycle ---------------------------------------------------------------------
     def start(self) -> str:
+        """Open a new port and return its path. After ``stop()`` this is a cable plugged back
+        in while the board kept its power: queue drained, counters, pen and paper kept. A
+        port still open is closed first, as unplugging would."""
+        self.stop()
         self._master, self._slave = pty.openpty()
         tty.setraw(self._slave)
         self._open = True
-        threading.Thread(target=self._read_loop, daemon=True).start()
-        threading.Thread(target=self._motion_loop, daemon=True).start()
+        self._threads = [
+            threading.Thread(target=self._read_loop, daemon=True),
+            threading.Thread(target=self._motion_loop, daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
         return os.ttyname(self._slave)
 
     def stop(self) -> None:
-        """Close the port (as pulling the USB cable would); the paper stays."""
+        """Close the port (as pulling the USB cable would); the paper stays. The read thread
+        closes the descriptors itself: closed under it, their numbers could be reused by a file
+        opened meanwhile, which it would then read from or write to."""
         with self._cond:
             self._open = False
             self._cond.notify_all()
-        for fd in (self._master, self._slave):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        if threading.current_thread() not in self._threads:
+            for thread in self._threads:
+                thread.join()
+
+    def power_cycle(self) -> None:
+        """The board loses its power, link included: queued moves, step counters, layer byte
+        and microstep mode are gone, the pen springs up; the carriage stays where it was."""
+        self.stop()
+        with self._cond:
+            self._queue.clear()
+            self._steps, self._layer, self._microstep, self._pen_up = [0, 0], 0, 1, True
+
+    def push_carriage(self, x_mm: float, y_mm: float) -> None:
+        """Move the carriage by hand (motors off) to ``x_mm, y_mm`` from home."""
+        m1, m2 = ((x_mm + y_mm) * STEPS_PER_MM_16X, (x_mm - y_mm) * STEPS_PER_MM_16X)
+        self._position = [round(m1), round(m2)]
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until every queued move has been executed."""
@@ -117,11 +141,20 @@ class EBBEmulator:
             self._open = False
 
     def _read_loop(self) -> None:
+        try:
+            self._serve()
+        finally:
+            for fd in (self._master, self._slave):
+                os.close(fd)
+
+    def _serve(self) -> None:
         buffer = b""
         while self._open:
-            try:
+            try:  # wake up now and then to notice stop()
+                if not select.select([self._master], [], [], 0.1)[0]:
+                    continue
                 chunk = os.read(self._master, 4096)
-            except OSError:
+            except (OSError, ValueError):
                 break
             if not chunk:
                 break
@@ -152,7 +185,7 @@ class EBBEmulator:
             if handler is None:
                 self._write(f"!8 Err: Unknown command '{line}'\r\nOK\r\n")
             else:
-                handler([int(a) for a in args])
+                handler(args if name == "PI" else [int(a) for a in args])  # PI names its port by letter
         except (ValueError, IndexError):
             self._write(f"!8 Err: bad parameter in '{line}'\r\n")
 
@@ -208,7 +241,10 @@ class EBBEmulator:
         self._layer = args[0]
         self._write("OK\r\n")
 
-    def _cmd_PI(self, args: list[int]) -> None:
+    def _cmd_PI(self, args: list[str]) -> None:
+        port, pin = args
+        if port.upper() not in "ABCDE" or not 0 <= int(pin) <= 7:
+            raise ValueError(port)
         self._write("PI,0\r\n")
 
     def _ok(self, args: list[int]) -> None:
@@ -257,10 +293,13 @@ class EBBEmulator:
         self._enqueue(_Move(ticks / LM_TICK_HZ, (steps[0], steps[1])))
 
     # -- motion -------------------------------------------------------------------------
+    @property
+    def pen_up(self) -> bool:
+        return self._pen_up
+
     def _mm(self) -> tuple[float, float]:
-        per_mm = STEPS_PER_MM_16X / 2 ** (self._microstep - 1)
-        m1, m2 = self._steps
-        return ((m1 + m2) / 2 / per_mm, (m1 - m2) / 2 / per_mm)
+        m1, m2 = self._position
+        return ((m1 + m2) / 2 / STEPS_PER_MM_16X, (m1 - m2) / 2 / STEPS_PER_MM_16X)
 
     def _motion_loop(self) -> None:
         while True:
@@ -282,13 +321,15 @@ class EBBEmulator:
     def _apply(self, move: _Move) -> None:
         self.paper.move_seconds += move.seconds
         if move.home:
-            self._steps = [0, 0]
+            self._steps = [0, 0]  # counters only: the carriage stays where it is
         if move.pen_up is not None:
             if move.pen_up != self._pen_up and not move.pen_up:
                 self.paper.strokes.append([self._mm()])
             self._pen_up = move.pen_up
         if move.steps != (0, 0):
             self._steps = [self._steps[0] + move.steps[0], self._steps[1] + move.steps[1]]
+            scale = 2 ** (self._microstep - 1)
+            self._position = [self._position[i] + move.steps[i] * scale for i in range(2)]
             if not self._pen_up:
                 self.paper.strokes[-1].append(self._mm())
 

@@ -42,7 +42,7 @@ class PathPlan:
         return float(np.linalg.norm(np.diff(self.points, axis=0), axis=1).sum())
 
 
-def _dedupe(points: np.ndarray) -> np.ndarray:
+def dedupe(points: np.ndarray) -> np.ndarray:
     keep = np.ones(len(points), bool)
     keep[1:] = np.linalg.norm(np.diff(points, axis=0), axis=1) > 1e-9
     return points[keep]
@@ -75,7 +75,7 @@ def segment_times(length: np.ndarray, v_in: np.ndarray, v_out: np.ndarray, limit
 
 
 def plan_path(points: np.ndarray, limits: Limits) -> PathPlan:
-    points = _dedupe(np.asarray(points, float))
+    points = dedupe(np.asarray(points, float))
     if len(points) < 2:
         return PathPlan(points, np.zeros(len(points)), np.zeros(0), limits)
     length = np.linalg.norm(np.diff(points, axis=0), axis=1)

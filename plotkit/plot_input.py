@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import shapely
 import vpype as vp
 import vpype_cli
 
@@ -17,6 +18,11 @@ from plotkit.errors import UserError
 from plotkit.presets import Plotter
 
 MM = 96 / 25.4  # vpype pixels per millimetre
+QUANTIZATION_MM = 0.1  # curves become segments this long at most, as ``vpype read`` does
+# Vertices this close to the line through their neighbours are dropped (pyaxidraw's
+# "supersample" tolerance): far below any pen's width, and it keeps runs of tiny segments
+# from asking the board for hundreds of moves a second.
+THIN_MM = 0.005
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,7 @@ def read_drawing(path: Path, optimize: bool = False) -> PlotDrawing:
         raise UserError(f"{path}: no such file; check the path")
     try:
         # crop=False: geometry off the page must reach check_fits and be refused, not clipped away
-        doc = vp.read_multilayer_svg(str(path), quantization=0.01 * MM, crop=False)
+        doc = vp.read_multilayer_svg(str(path), quantization=QUANTIZATION_MM * MM, crop=False)
     except Exception as exc:  # vpype and svgelements raise many kinds for broken files
         raise UserError(
             f"{path}: not a readable SVG ({type(exc).__name__}: {exc}); export it again"
@@ -57,7 +63,7 @@ def read_drawing(path: Path, optimize: bool = False) -> PlotDrawing:
     layers = []
     for layer_id in sorted(doc.layers):
         lc = doc.layers[layer_id]
-        strokes = tuple(np.stack([line.real, line.imag], 1) / MM for line in lc if len(line) >= 2)
+        strokes = tuple(_thin(np.stack([line.real, line.imag], 1) / MM) for line in lc if len(line) >= 2)
         if not strokes:
             continue
         if not all(np.isfinite(s).all() for s in strokes):
@@ -77,6 +83,13 @@ def read_drawing(path: Path, optimize: bool = False) -> PlotDrawing:
         raise UserError(f"{path}: nothing to draw (no paths or lines); check the file or its layers")
     page = (doc.page_size[0] / MM, doc.page_size[1] / MM) if doc.page_size else None
     return PlotDrawing(tuple(layers), page)
+
+
+def _thin(points: np.ndarray) -> np.ndarray:
+    if not np.isfinite(points).all():
+        return points  # refused by the caller, with the layer named
+    thinned = np.asarray(shapely.simplify(shapely.LineString(points), THIN_MM).coords)
+    return thinned if len(thinned) >= 2 else points[[0, -1]]
 
 
 def check_fits(drawing: PlotDrawing, plotter: Plotter) -> None:

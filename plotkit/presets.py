@@ -57,6 +57,7 @@ class Plotter:
     pen_down_percent: float
     pen_lift_s: float
     pen_drop_s: float
+    axidraw_model: float  # pyaxidraw's options.model: 1 V3/SE-A4, 2 A3, 4 MiniKit ...
 
 
 def preset_dirs() -> list[Path]:

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import vpype as vp
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -10,28 +9,17 @@ from plotkit.cli import app
 from plotkit.planner import Limits, estimate, plan_path
 from plotkit.plot_input import read_drawing
 from plotkit.presets import load_plotter
+from tests.scenes import write_layers
 
 runner = CliRunner()
 MM = 96 / 25.4
-
-
-def _write(path, layers, page=(200, 150)):
-    """A vpype document with one layer per (colour, width_mm, lines in mm)."""
-    doc = vp.Document(page_size=(page[0] * MM, page[1] * MM))
-    for i, (color, width, lines) in enumerate(layers, 1):
-        doc.add(vp.LineCollection([np.array([complex(x, y) for x, y in line]) * MM for line in lines]), i)
-        doc.layers[i].set_property(vp.METADATA_FIELD_COLOR, vp.Color(color))
-        doc.layers[i].set_property(vp.METADATA_FIELD_PEN_WIDTH, width * MM)
-    with open(path, "w") as f:
-        vp.write_svg(f, doc, page_size=doc.page_size)
-    return path
 
 
 SQUARE = [(20, 20), (60, 20), (60, 60), (20, 60), (20, 20)]
 
 
 def test_drawing_reads_layers_in_millimetres(tmp_path):
-    svg = _write(
+    svg = write_layers(
         tmp_path / "d.svg", [("#ff0000", 0.5, [SQUARE]), ("#0000ff", 0.3, [[(100, 100), (150, 120)]])]
     )
     drawing = read_drawing(svg)
@@ -42,7 +30,7 @@ def test_drawing_reads_layers_in_millimetres(tmp_path):
 
 
 def test_estimate_adds_travel_drawing_and_pen_moves(tmp_path):
-    svg = _write(tmp_path / "d.svg", [("#000000", 0.5, [SQUARE, [(100, 100), (150, 100)]])])
+    svg = write_layers(tmp_path / "d.svg", [("#000000", 0.5, [SQUARE, [(100, 100), (150, 100)]])])
     plotter = load_plotter("axidraw-v3")
     e = estimate(read_drawing(svg), plotter)
     down = Limits(plotter.speed_pendown_mm_s, plotter.accel_pendown_mm_s2, plotter.cornering_mm)
@@ -64,7 +52,7 @@ def test_estimate_adds_travel_drawing_and_pen_moves(tmp_path):
 
 
 def test_preview_draws_each_layer_in_its_colour_at_real_width(tmp_path):
-    svg = _write(
+    svg = write_layers(
         tmp_path / "d.svg",
         [("#ff0000", 1.0, [[(20, 20), (180, 20)]]), ("#0000ff", 2.0, [[(20, 80), (180, 80)]])],
     )
@@ -97,7 +85,7 @@ def test_preview_draws_each_layer_in_its_colour_at_real_width(tmp_path):
 def test_estimate_refuses_bad_drawings_with_one_line(tmp_path, layers, args, problem):
     svg = tmp_path / "d.svg"
     if layers is not None:
-        _write(svg, layers)
+        write_layers(svg, layers)
     result = runner.invoke(app, ["estimate", str(svg), *args])
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
