@@ -42,7 +42,7 @@ class PathPlan:
         return float(np.linalg.norm(np.diff(self.points, axis=0), axis=1).sum())
 
 
-def dedupe(points: np.ndarray) -> np.ndarray:
+def _dedupe(points: np.ndarray) -> np.ndarray:
     keep = np.ones(len(points), bool)
     keep[1:] = np.linalg.norm(np.diff(points, axis=0), axis=1) > 1e-9
     return points[keep]
@@ -75,7 +75,7 @@ def segment_times(length: np.ndarray, v_in: np.ndarray, v_out: np.ndarray, limit
 
 
 def plan_path(points: np.ndarray, limits: Limits) -> PathPlan:
-    points = dedupe(np.asarray(points, float))
+    points = _dedupe(np.asarray(points, float))
     if len(points) < 2:
         return PathPlan(points, np.zeros(len(points)), np.zeros(0), limits)
     length = np.linalg.norm(np.diff(points, axis=0), axis=1)
@@ -105,24 +105,35 @@ class Estimate:
     layers: int
 
 
+@dataclass(frozen=True)
+class StrokePlan:
+    layer: int  # index in the drawing's layers
+    index: int  # index in the layer's strokes
+    travel: PathPlan  # pen up, from where the previous stroke ended (home for the first)
+    path: PathPlan  # pen down
+
+
+def stroke_plans(drawing: PlotDrawing, plotter: Plotter) -> list[StrokePlan]:
+    """Every stroke in plotting order, with the travel that leads to it."""
+    down, up = plotter_limits(plotter)
+    here, plans = np.zeros(2), []
+    for li, layer in enumerate(drawing.layers):
+        for si, stroke in enumerate(layer.strokes):
+            plans.append(
+                StrokePlan(li, si, plan_path(np.stack([here, stroke[0]]), up), plan_path(stroke, down))
+            )
+            here = stroke[-1]
+    return plans
+
+
 def estimate(drawing: PlotDrawing, plotter: Plotter) -> Estimate:
     """Time and distances of plotting ``drawing`` from home and back, layer by layer."""
-    down, up = plotter_limits(plotter)
-    here = np.zeros(2)
-    drawing_s = travel_s = down_mm = up_mm = 0.0
-    strokes = 0
-    for layer in drawing.layers:
-        for stroke in layer.strokes:
-            travel = plan_path(np.stack([here, stroke[0]]), up)
-            path = plan_path(stroke, down)
-            travel_s += travel.seconds
-            up_mm += travel.length
-            drawing_s += path.seconds
-            down_mm += path.length
-            here = stroke[-1]
-            strokes += 1
-    home = plan_path(np.stack([here, np.zeros(2)]), up)
-    travel_s += home.seconds
-    up_mm += home.length
-    pen_s = strokes * (plotter.pen_lift_s + plotter.pen_drop_s)
-    return Estimate(drawing_s + travel_s + pen_s, drawing_s, down_mm, up_mm, strokes, len(drawing.layers))
+    plans = stroke_plans(drawing, plotter)
+    here = plans[-1].path.points[-1] if plans else np.zeros(2)
+    home = plan_path(np.stack([here, np.zeros(2)]), plotter_limits(plotter)[1])
+    drawing_s = sum(p.path.seconds for p in plans)
+    travel_s = home.seconds + sum(p.travel.seconds for p in plans)
+    down_mm = sum(p.path.length for p in plans)
+    up_mm = home.length + sum(p.travel.length for p in plans)
+    pen_s = len(plans) * (plotter.pen_lift_s + plotter.pen_drop_s)
+    return Estimate(drawing_s + travel_s + pen_s, drawing_s, down_mm, up_mm, len(plans), len(drawing.layers))

@@ -63,11 +63,12 @@ def read_drawing(path: Path, optimize: bool = False) -> PlotDrawing:
     layers = []
     for layer_id in sorted(doc.layers):
         lc = doc.layers[layer_id]
-        strokes = tuple(_thin(np.stack([line.real, line.imag], 1) / MM) for line in lc if len(line) >= 2)
+        strokes = tuple(np.stack([line.real, line.imag], 1) / MM for line in lc if len(line) >= 2)
         if not strokes:
             continue
         if not all(np.isfinite(s).all() for s in strokes):
             raise UserError(f"{path}: layer {layer_id} has NaN or infinite coordinates; fix the drawing")
+        strokes = tuple(_thin(s) for s in strokes)
         color = lc.property(vp.METADATA_FIELD_COLOR)
         width = lc.property(vp.METADATA_FIELD_PEN_WIDTH)
         layers.append(
@@ -86,8 +87,6 @@ def read_drawing(path: Path, optimize: bool = False) -> PlotDrawing:
 
 
 def _thin(points: np.ndarray) -> np.ndarray:
-    if not np.isfinite(points).all():
-        return points  # refused by the caller, with the layer named
     thinned = np.asarray(shapely.simplify(shapely.LineString(points), THIN_MM).coords)
     return thinned if len(thinned) >= 2 else points[[0, -1]]
 

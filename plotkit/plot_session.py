@@ -20,7 +20,7 @@ import numpy as np
 
 from plotkit.backends import Backend, LinkError
 from plotkit.journal import Cursor, Journal, save_journal
-from plotkit.planner import dedupe, plan_path, plotter_limits
+from plotkit.planner import stroke_plans
 from plotkit.plot_input import PlotDrawing
 from plotkit.presets import Plotter
 
@@ -71,20 +71,17 @@ class _Stroke:
 
 
 def _strokes(drawing: PlotDrawing, plotter: Plotter) -> list[_Stroke]:
-    down, up = plotter_limits(plotter)
-    out, here = [], np.zeros(2)
-    for li, layer in enumerate(drawing.layers):
-        for si, raw in enumerate(layer.strokes):
-            points = dedupe(np.asarray(raw, float))
-            seconds = (
-                plan_path(np.stack([here, points[0]]), up).seconds
-                + plan_path(points, down).seconds
-                + plotter.pen_lift_s
-                + plotter.pen_drop_s
-            )
-            out.append(_Stroke(li, si, points, np.linalg.norm(np.diff(points, axis=0), axis=1), seconds))
-            here = points[-1]
-    return out
+    pen_s = plotter.pen_lift_s + plotter.pen_drop_s
+    return [
+        _Stroke(
+            p.layer,
+            p.index,
+            p.path.points,  # without repeated points: a segment index means the same to the backend
+            np.linalg.norm(np.diff(p.path.points, axis=0), axis=1),
+            p.travel.seconds + p.path.seconds + pen_s,
+        )
+        for p in stroke_plans(drawing, plotter)
+    ]
 
 
 class _Stopped(Exception):
@@ -194,18 +191,18 @@ class PlotSession:
                     check_pen = False
                 self._draw(k)
                 if j.cursor.segment < len(stroke.seg_mm):  # stopped inside the stroke
-                    self._pause_or_stop("button" if not self.stop.is_set() else "interrupt", k)
+                    self._pause_or_stop("button" if not self.stop.is_set() else "interrupt")
                     continue
                 k = self._next(k)
                 self._tick()
                 self._save()
                 self._report(k, 0)
                 if self.stop.is_set():
-                    self._pause_or_stop("interrupt", k)
+                    self._pause_or_stop("interrupt")
                 elif self.backend.button_pressed():
-                    self._pause_or_stop("button", k)
+                    self._pause_or_stop("button")
                 elif self._pause_due(k):
-                    self._pause(k)
+                    self._pause()
             self.backend.home()
             j.finished, j.stopped_by, j.position_mm = True, "finished", (0.0, 0.0)
             self._tick()
@@ -282,7 +279,7 @@ class PlotSession:
             raise _Stopped("quit")
         return choice
 
-    def _pause_or_stop(self, reason: str, k: int) -> None:
+    def _pause_or_stop(self, reason: str) -> None:
         """Ctrl-C stops; the pause button parks and asks (with nobody to ask, it stops)."""
         self.backend.pen_up()
         self._park()
@@ -303,7 +300,7 @@ class PlotSession:
             and self.strokes[k].layer == self.strokes[k - 1].layer
         )
 
-    def _pause(self, k: int) -> None:
+    def _pause(self) -> None:
         self.pauses += 1
         if self.ask is None:
             self.journal.drawing_s = 0.0

@@ -18,7 +18,7 @@ from plotkit.cli import app
 from plotkit.ebb_backend import EbbBackend
 from plotkit.emulator import EBBEmulator, Faults
 from plotkit.journal import Journal, journal_path, load_journal
-from plotkit.planner import dedupe, estimate
+from plotkit.planner import estimate, stroke_plans
 from plotkit.plot_input import read_drawing
 from plotkit.plot_session import Choice, PlotSession
 from plotkit.plot_terminal import PlotArgs, run_plot
@@ -53,7 +53,8 @@ def drawing_svg(tmp_path):
 
 
 def _input_strokes(svg):
-    return [dedupe(s) for layer in read_drawing(svg).layers for s in layer.strokes]
+    """The strokes as read, without repeated points: what a session plots, in order."""
+    return [p.path.points for p in stroke_plans(read_drawing(svg), load_plotter("axidraw-v3"))]
 
 
 def _coverage(paper_strokes, strokes):
