@@ -29,12 +29,12 @@ from pathlib import Path
 
 import vpype as vp
 
-from plotkit.ebb_backend import EbbBackend
-from plotkit.emulator import EBBEmulator
-from plotkit.journal import Journal
-from plotkit.planner import estimate
-from plotkit.plot_input import read_drawing
-from plotkit.plot_session import PlotSession
+from plotkit.plot.drawing import read_drawing
+from plotkit.plot.journal import Journal
+from plotkit.plot.schedule import estimate
+from plotkit.plot.session import PlotSession
+from plotkit.plotter.ebb import EbbBackend
+from plotkit.plotter.emulator import EBBEmulator
 from plotkit.presets import load_plotter
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "plotkit" / "examples" / "strokes.svg"

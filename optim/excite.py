@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 
 from optim.augment import Augment
+from optim.errors import ExciteError
 from optim.models import Truncated, load_model, resolve_layer
 from optim.objectives import Term, check_channels, evaluate, parse_objective
 from optim.render import StrokeScene, render
@@ -31,11 +32,6 @@ COLOR_MODES = ("mono", "free", "pens")
 PEN_TEMPERATURE = (1.0, 0.05)
 HARD_FROM = 0.8
 RATES = {"points": 1.0, "widths": 0.1, "colors": 0.01, "logits": 0.05}  # points: times settings.lr
-
-
-class ExciteError(RuntimeError):
-    """Settings out of range, or an optimization that cannot go on (non-finite loss or
-    gradients, a checkpoint made with other settings)."""
 
 
 @dataclass(frozen=True)

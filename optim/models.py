@@ -20,12 +20,10 @@ import torchvision
 from torch import nn
 from torchvision.models.feature_extraction import create_feature_extractor, get_graph_node_names
 
+from optim.errors import ModelError
+
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-
-
-class ModelError(ValueError):
-    """An unknown model or layer, unusable weights, or a channel out of range."""
 
 
 def classification_models() -> list[str]:

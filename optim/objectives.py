@@ -7,9 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
-
-class ObjectiveError(ValueError):
-    """An objective string that does not parse, or names a channel out of range."""
+from optim.errors import ObjectiveError
 
 
 @dataclass(frozen=True)

@@ -1,3 +1,3 @@
-from plotkit.cli import app
+from plotkit.cli.app import app
 
 app(prog_name="plotkit")

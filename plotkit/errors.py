@@ -1,43 +1,26 @@
-"""User-facing errors: one line, exit code 2, never a traceback."""
+"""How a plotkit command ends early: each error carries its message and its exit code.
+
+Core functions raise these; only the CLI boundary (``plotkit.cli.boundary``) and the vpype
+plugin turn them into a line on stderr and an exit code. Nothing here imports typer, rich
+or torch, so every floor of plotkit can raise them.
+"""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import ParamSpec, TypeVar
 
-import typer
-from rich.console import Console
-from rich.markup import escape
+class PlotkitError(Exception):
+    """A command cannot go on; the message says what happened and what to do next."""
 
-from optim.excite import ExciteError
-from optim.models import ModelError
-from optim.objectives import ObjectiveError
-from optim.render.svg import SvgError
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-stderr = Console(stderr=True)
+    exit_code = 1
 
 
-class UserError(Exception):
+class UserError(PlotkitError):
     """Bad input from the user; the message names the problem and the fix."""
 
-
-# Everything a command reports as one line and exit code 2 rather than a traceback.
-USER_ERRORS = (UserError, SvgError, ModelError, ObjectiveError, ExciteError)
+    exit_code = 2
 
 
-def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn user errors raised by a CLI command into one line on stderr and exit 2."""
+class Interrupted(PlotkitError):
+    """Stopped by Ctrl-C; the message says what was kept and how to resume."""
 
-    @functools.wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except USER_ERRORS as exc:
-            stderr.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-
-    return wrapper
+    exit_code = 130

@@ -5,26 +5,51 @@
 A global processor, not a generator: vpype's generators add their own ``-l/--layer``,
 which would collide with ``--layer`` (the network's layer). Layers already in the
 document are kept; the new ones take the next free ids.
+
+vpype imports every plugin at start, for every command, so this module loads only click,
+vpype and the options table: torch and the optimizer load when ``neuronexc`` runs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 import vpype as vp
 import vpype_cli
 
-from plotkit.errors import USER_ERRORS
-from plotkit.excite_options import click_options, settings_from_options
-from plotkit.placement import PX_PER_MM, pen_line_collections, place
-from plotkit.progress import run_excite
+from optim.errors import OptimError
+from plotkit.errors import PlotkitError, UserError
+from plotkit.excite.options import EXCITE_OPTIONS
+from plotkit.units import PX_PER_MM
 
 
 class _BadInput(click.ClickException):
     """One line, exit code 2: vpype's own convention for bad parameters, without the usage text."""
 
-    exit_code = 2
+    exit_code = UserError.exit_code
+
+
+class _Stopped(click.ClickException):
+    """A stop that kept its progress (Ctrl-C): the message says how to resume."""
+
+    def __init__(self, error: PlotkitError):
+        super().__init__(str(error))
+        self.exit_code = error.exit_code
+
+    def show(self, file=None) -> None:
+        click.echo(self.message, err=True)
+
+
+def click_options(command: Callable) -> Callable:
+    """Decorate a click command with every excite option (None = not given)."""
+    for o in reversed(EXCITE_OPTIONS):
+        if o.kind is bool:
+            command = click.option(o.flag, o.name, is_flag=True, default=False, help=o.help_text)(command)
+        else:
+            command = click.option(o.flag, o.name, type=o.kind, default=None, help=o.help_text)(command)
+    return command
 
 
 @click.command()
@@ -70,20 +95,25 @@ def neuronexc(
     **values,
 ) -> vp.Document:
     """Optimize strokes that excite a CNN neuron, and add them as one layer per pen."""
+    from plotkit.cli.boundary import stderr
+    from plotkit.cli.progress import excite_bar
+    from plotkit.excite.job import run_excite
+    from plotkit.excite.placement import pen_line_collections, place
+    from plotkit.excite.settings import settings_from_options
+
     try:
         placement = place(page_size, landscape, margin, drawing_width)
-        run = settings_from_options(values, placement.side / PX_PER_MM)
-        result, _ = run_excite(
-            run,
-            save=save,
-            save_option="--save",
-            size_mm=placement.side / PX_PER_MM,
-            resume=resume,
-            quiet=quiet,
-        )
+        size_mm = placement.side / PX_PER_MM
+        run = settings_from_options(values, size_mm)
+        with excite_bar(stderr, quiet) as progress:
+            result, _ = run_excite(
+                run, save=save, save_option="--save", size_mm=size_mm, resume=resume, progress=progress
+            )
         layers = pen_line_collections(result, run.pens, placement)
-    except USER_ERRORS as exc:
+    except (UserError, OptimError) as exc:
         raise _BadInput(str(exc)) from None
+    except PlotkitError as exc:
+        raise _Stopped(exc) from None
     for collection, props in layers:
         layer_id = document.free_id()
         document.add(collection, layer_id)

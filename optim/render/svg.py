@@ -16,12 +16,8 @@ from xml.sax.saxutils import escape
 import svgelements as se
 import torch
 
+from optim.errors import SvgError
 from optim.render.scene import StrokeScene
-
-
-class SvgError(ValueError):
-    """An SVG that cannot be turned into a stroke scene; the message says why."""
-
 
 _NOT_FINITE = re.compile(r"nan|inf", re.IGNORECASE)
 

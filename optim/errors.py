@@ -1,0 +1,25 @@
+"""The optimizer's errors: bad settings or input, reported to the user in one line.
+
+Kept free of torch so that a command line can catch them without loading it.
+"""
+
+
+class OptimError(Exception):
+    """Bad input or settings for the optimizer; the message names the problem and the fix."""
+
+
+class ModelError(OptimError, ValueError):
+    """An unknown model or layer, unusable weights, or a channel out of range."""
+
+
+class ObjectiveError(OptimError, ValueError):
+    """An objective string that does not parse, or names a channel out of range."""
+
+
+class SvgError(OptimError, ValueError):
+    """An SVG that cannot be turned into a stroke scene; the message says why."""
+
+
+class ExciteError(OptimError, RuntimeError):
+    """Settings out of range, or an optimization that cannot go on (non-finite loss or
+    gradients, a checkpoint made with other settings)."""

@@ -1,0 +1,133 @@
+"""``plotkit estimate``, ``preview``, ``plot`` and ``emulate``: the paper side's commands.
+
+Nothing here loads torch: these run on a machine that only plots.
+"""
+
+from __future__ import annotations
+
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from plotkit.cli.boundary import exits_cleanly
+from plotkit.cli.plot_run import PlotArgs, drawing_for_plotter, run_plot
+from plotkit.errors import UserError
+from plotkit.plot.drawing import read_drawing
+from plotkit.plot.preview import preview_image
+from plotkit.plot.schedule import estimate as estimate_plot
+from plotkit.plotter.backends import BACKENDS, DEFAULT_BACKEND
+from plotkit.plotter.emulator import EBBEmulator, Faults
+from plotkit.presets import DEFAULT_PLOTTER, load_plotter
+from plotkit.units import format_duration, millimetres
+
+console = Console()
+BackendChoice = StrEnum("BackendChoice", {name: name for name in BACKENDS})
+
+PlotterOption = Annotated[str, typer.Option(help="Plotter preset (plotkit presets).")]
+OptimizeOption = Annotated[bool, typer.Option("--optimize", help="Merge and sort lines first (vpype).")]
+
+
+@exits_cleanly
+def estimate(
+    svg: Annotated[Path, typer.Argument(help="Multi-layer SVG to plot (one layer per pen).")],
+    plotter: PlotterOption = DEFAULT_PLOTTER,
+    optimize: OptimizeOption = False,
+) -> None:
+    """Plotting time, pen-down length, pen-up travel and number of lifts."""
+    drawing, model = drawing_for_plotter(svg, plotter, optimize)
+    e = estimate_plot(drawing, model)
+    table = Table(box=None, show_header=False)
+    table.add_row("time", format_duration(e.seconds))
+    table.add_row("drawing time (pen down)", format_duration(e.drawing_seconds))
+    table.add_row("pen-down length", f"{e.pen_down_mm / 1000:.2f} m")
+    table.add_row("pen-up travel", f"{e.pen_up_mm / 1000:.2f} m")
+    table.add_row("pen lifts", str(e.lifts))
+    table.add_row("layers (pens)", str(e.layers))
+    console.print(table)
+
+
+@exits_cleanly
+def plot(
+    svg: Annotated[Path, typer.Argument(help="Multi-layer SVG to plot (one layer per pen, in order).")],
+    port: Annotated[
+        str | None, typer.Option(help="Serial port of the AxiDraw (default: the first one found on USB).")
+    ] = None,
+    plotter: PlotterOption = DEFAULT_PLOTTER,
+    backend: Annotated[
+        BackendChoice,
+        typer.Option(help="ebb: plotkit's own driver; axidraw: pyaxidraw; sim: no device (--dry-run)."),
+    ] = BackendChoice[DEFAULT_BACKEND],
+    pause_every: Annotated[
+        str | None, typer.Option(help="Pause after this much drawing time to refresh the pen (20m, 1h30m).")
+    ] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Go on from where the last plot stopped.")] = False,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", help="Ask nothing: no pauses, no pen-change prompts (no terminal needed)."),
+    ] = False,
+    optimize: OptimizeOption = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Simulate on a virtual clock: time and pauses; nothing sent.")
+    ] = False,
+) -> None:
+    """Plot a drawing with progress and ETA, pen-wear pauses and exact resume."""
+    simulated = dry_run or backend.value == "sim"
+    run_plot(PlotArgs(svg, plotter, backend.value, port, pause_every, resume, yes, optimize, simulated))
+
+
+@exits_cleanly
+def preview(
+    svg: Annotated[Path, typer.Argument(help="Multi-layer SVG to plot.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="PNG to write.")] = Path("preview.png"),
+    pen_width: Annotated[
+        str | None, typer.Option(help="Pen width for every layer (0.5mm); default: each layer's own.")
+    ] = None,
+    travel: Annotated[bool, typer.Option("--travel", help="Overlay pen-up moves in red.")] = False,
+    dpi: Annotated[float, typer.Option(help="Resolution of the PNG.")] = 100,
+) -> None:
+    """The drawing on its paper with each layer's real pen width and colour."""
+    drawing = read_drawing(svg)
+    width = millimetres(pen_width, "--pen-width") if pen_width is not None else None
+    if dpi <= 0 or dpi > 1200:
+        raise UserError(f"--dpi must be in (0, 1200], got {dpi:g}")
+    image = preview_image(drawing, dpi, width, travel)
+    image.save(output)
+    console.print(f"Wrote {output} ({image.width}x{image.height} px at {dpi:g} dpi)")
+
+
+@exits_cleanly
+def emulate(
+    record: Annotated[
+        Path | None, typer.Option(help="Write what was drawn to this SVG when stopped.")
+    ] = None,
+    plotter: Annotated[
+        str, typer.Option(help="Plotter preset: the paper size of --record.")
+    ] = DEFAULT_PLOTTER,
+    speedup: Annotated[float, typer.Option(help="Run moves this many times faster than a real board.")] = 1.0,
+    drop_after: Annotated[
+        int | None, typer.Option(help="Fault: drop the connection after N commands.")
+    ] = None,
+) -> None:
+    """An EiBotBoard on a pseudo-terminal, for trying plots without a plotter (Ctrl-C stops)."""
+    if speedup <= 0:
+        raise UserError(f"--speedup must be positive, got {speedup:g}")
+    model = load_plotter(plotter)
+    board = EBBEmulator(speedup=speedup, faults=Faults(drop_after=drop_after))
+    console.print(f"EiBotBoard emulator on [bold]{board.start()}[/] (Ctrl-C to stop)", highlight=False)
+    try:
+        while True:
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        board.stop()
+    paper = board.paper
+    console.print(
+        f"{len(board.commands)} commands, {len(paper.strokes)} strokes, {paper.move_seconds:.1f} s of moves"
+    )
+    if record is not None:
+        paper.write_svg(str(record), (model.travel_x_mm, model.travel_y_mm))
+        console.print(f"Wrote {record}")

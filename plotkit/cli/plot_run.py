@@ -1,0 +1,195 @@
+"""``plotkit plot`` at a terminal: checks first, then a plot session behind a rich progress bar.
+
+Everything that can be wrong with the input is refused before the plotter is opened, so a bad
+file or option never moves the pen. The first Ctrl-C asks the session to stop at the next
+segment boundary and park; a second one stops at once with the pen raised. Either way, and
+after a lost link, the journal is saved and the resume command printed.
+"""
+
+from __future__ import annotations
+
+import shlex
+import signal
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.progress import BarColumn, Progress, TextColumn
+
+from plotkit.cli.boundary import stderr
+from plotkit.errors import Interrupted, PlotkitError, UserError
+from plotkit.plot.drawing import PlotDrawing, check_fits, read_drawing
+from plotkit.plot.journal import Journal, open_journal
+from plotkit.plot.session import Choice, PlotSession, PlotStatus, Prompt
+from plotkit.plotter.backends import DEFAULT_BACKEND, open_backend
+from plotkit.plotter.interface import LinkError
+from plotkit.plotter.sim import SimBackend
+from plotkit.presets import DEFAULT_PLOTTER, Plotter, load_plotter
+from plotkit.units import format_duration, parse_duration
+
+
+@dataclass(frozen=True)
+class PlotArgs:
+    svg: Path
+    plotter: str = DEFAULT_PLOTTER
+    backend: str = DEFAULT_BACKEND
+    port: str | None = None
+    pause_every: str | None = None
+    resume: bool = False
+    yes: bool = False
+    optimize: bool = False
+    dry_run: bool = False
+
+    def resume_command(self) -> str:
+        words = ["plotkit", "plot", str(self.svg), "--resume"]
+        for flag, value, default in (
+            ("--plotter", self.plotter, DEFAULT_PLOTTER),
+            ("--backend", self.backend, DEFAULT_BACKEND),
+            ("--port", self.port, None),
+            ("--pause-every", self.pause_every, None),
+        ):
+            if value != default:
+                words += [flag, str(value)]
+        words += ["--optimize"] * self.optimize + ["--yes"] * self.yes
+        return shlex.join(words)
+
+
+def _bar() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.fields[layer]}[/]"),
+        BarColumn(),
+        TextColumn("{task.fields[drawn]}"),
+        TextColumn("{task.fields[strokes]} strokes"),
+        TextColumn("pen {task.fields[pen]} since change"),
+        TextColumn("{task.fields[elapsed]} elapsed"),
+        TextColumn("ETA [cyan]{task.fields[eta]}[/]"),
+        console=stderr,
+    )
+
+
+def _fields(s: PlotStatus) -> dict[str, str]:
+    return {
+        "layer": f"{s.layer + 1}/{s.layers} {s.layer_name}",
+        "drawn": f"{s.drawn_mm / 1000:.2f}/{s.total_mm / 1000:.2f} m",
+        "strokes": f"{s.strokes_done}/{s.strokes}",
+        "pen": f"{s.pen_mm / 1000:.2f} m",
+        "elapsed": format_duration(s.elapsed_s),
+        "eta": format_duration(s.eta_s),
+    }
+
+
+def _ask(bar: Progress):
+    def ask(prompt: Prompt) -> Choice:
+        bar.stop()
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C here: stop now
+        try:
+            keys = "Enter to continue, q to quit and keep progress"
+            if prompt.kind == "pause":
+                keys = "Enter to continue, s to stop pausing, q to quit and keep progress"
+            stderr.print(f"\n[bold yellow]{prompt.message}.[/]", highlight=False)
+            answer = stderr.input(f"{keys}: ").strip().lower()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        bar.start()
+        return Choice.QUIT if answer == "q" else Choice.SKIP if answer == "s" else Choice.CONTINUE
+
+    return ask
+
+
+def drawing_for_plotter(svg: Path, plotter: str, optimize: bool) -> tuple[PlotDrawing, Plotter]:
+    """The drawing and the plotter preset, refused with one line if it does not fit."""
+    drawing = read_drawing(svg, optimize)
+    model = load_plotter(plotter)
+    check_fits(drawing, model)
+    return drawing, model
+
+
+def run_plot(args: PlotArgs) -> None:
+    """Plot (or, with ``dry_run``, simulate) ``args.svg``. A stop that keeps progress
+    returns (quit at a prompt) or raises with its exit code (Ctrl-C, a lost plotter)."""
+    drawing, plotter = drawing_for_plotter(args.svg, args.plotter, args.optimize)
+    pause_s = parse_duration(args.pause_every, "--pause-every") if args.pause_every else None
+    settings = {"optimize": args.optimize, "plotter": args.plotter}
+    strokes = sum(len(layer.strokes) for layer in drawing.layers)
+    journal, path = open_journal(args.svg, strokes, settings, args.resume, args.dry_run)
+    if args.dry_run:
+        return _dry_run(args, drawing, plotter, journal, pause_s)
+    interactive = sys.stdin.isatty()
+    if not interactive and not args.yes:
+        raise UserError("no terminal to answer pauses and pen-change prompts; add --yes to plot without them")
+    backend = open_backend(args.backend, plotter, args.port)
+    backend.open()
+    bar = _bar()
+    if args.yes:
+        skipped = " (--pause-every is ignored)" if pause_s else ""
+        stderr.print(f"--yes: no pauses and no pen-change prompts{skipped}.", highlight=False)
+        pause_s = None
+    stop = threading.Event()
+    task = bar.add_task("plot", total=None, **_fields(PlotStatus(0, 1, "", 0, 0, 0, 0, 0, 0, 0)))
+
+    def progress(status: PlotStatus) -> None:
+        bar.update(task, total=status.total_mm, completed=status.drawn_mm, **_fields(status))
+
+    def on_sigint(signum, frame) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        bar.console.print(
+            "Stopping at the next segment boundary, then parking (Ctrl-C again: stop at once).",
+            highlight=False,
+        )
+
+    session = PlotSession(
+        drawing,
+        plotter,
+        backend,
+        journal,
+        path,
+        pause_every_s=pause_s,
+        ask=None if args.yes else _ask(bar),
+        progress=progress,
+        stop=stop,
+    )
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    resume = f"Progress is saved in {path}; to go on: {args.resume_command()}"
+    try:
+        with bar:
+            result = session.run()
+    except KeyboardInterrupt:
+        raise Interrupted(f"Stopped at once with the pen raised. {resume}") from None
+    except LinkError as exc:
+        raise PlotkitError(f"Lost the plotter: {exc}. Once it is connected again: {resume}") from None
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if result.finished:
+        j = result.journal
+        stderr.print(
+            f"Plotted {args.svg}: {j.strokes_done} strokes, {j.drawn_mm / 1000:.2f} m of line "
+            f"in {format_duration(j.elapsed_s)}.",
+            highlight=False,
+        )
+        return
+    if result.stopped_by == "home":
+        raise PlotkitError(
+            "The plotter no longer knows where its carriage is: resume at a terminal, without "
+            "--yes, to be walked through homing it by hand."
+        )
+    if result.stopped_by == "interrupt":
+        raise Interrupted(f"Stopped by Ctrl-C, pen parked. {resume}")
+    said = {"button": "Stopped by the pause button", "quit": "Stopped"}
+    stderr.print(f"{said[result.stopped_by]}, pen parked. {resume}", highlight=False, soft_wrap=True)
+
+
+def _dry_run(
+    args: PlotArgs, drawing: PlotDrawing, plotter: Plotter, journal: Journal, pause_s: float | None
+) -> None:
+    sim = SimBackend(plotter)
+    result = PlotSession(drawing, plotter, sim, journal, None, pause_every_s=pause_s, clock=sim.clock).run()
+    j = result.journal
+    pauses = f"; --pause-every {args.pause_every} would pause {result.pauses} times" if pause_s else ""
+    stderr.print(
+        f"Dry run on {plotter.name}: {format_duration(sim.seconds)} of plotting, {j.strokes_done} strokes, "
+        f"{j.drawn_mm / 1000:.2f} m of line{pauses}. Nothing was sent.",
+        highlight=False,
+    )

@@ -1,0 +1,55 @@
+"""Run the optimizer as a command does: checkpoint beside the output, a safe Ctrl-C, and
+the SVG, PNG and JSON sidecar written at the end. Progress goes to a callback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from optim.excite import ExciteResult, excite, pick_device
+from optim.excite import Progress as StepProgress
+from plotkit.errors import Interrupted, UserError
+from plotkit.excite.outputs import write_drawing
+from plotkit.excite.settings import ExciteRun
+
+
+def run_excite(
+    run: ExciteRun,
+    *,
+    save: Path | None,
+    save_option: str,
+    size_mm: float,
+    resume: bool,
+    progress: Callable[[StepProgress], None] | None = None,
+) -> tuple[ExciteResult, Path | None]:
+    """Optimize; with ``save``, checkpoint beside it and write SVG, PNG and JSON there at the
+    end (returns the sidecar). Ctrl-C raises ``Interrupted`` saying how to resume."""
+    if save is not None and not save.parent.is_dir():
+        raise UserError(f"folder {save.parent} does not exist; create it or choose another {save_option}")
+    if resume and save is None:
+        raise UserError(
+            f"--resume continues the run saved with {save_option} PATH; give the same {save_option}"
+        )
+    checkpoint = save.with_name(save.name + ".ckpt") if save is not None else None
+    try:
+        result = excite(
+            run.settings,
+            device=run.device,
+            checkpoint=checkpoint,
+            resume=resume,
+            checkpoint_every=run.checkpoint_every,
+            progress=progress,
+        )
+    except KeyboardInterrupt:
+        if checkpoint is None:
+            said = f"Nothing was kept: give {save_option} PATH to make long runs resumable."
+        elif not checkpoint.exists():
+            said = "It stopped before the first step; there is nothing to resume, start again."
+        else:
+            said = f"Progress is saved in {checkpoint}; run the same command with --resume."
+        raise Interrupted(f"Interrupted. {said}") from None
+    if save is None:
+        return result, None
+    _, sidecar = write_drawing(result, save, str(pick_device(run.device)), run.pens, size_mm)
+    checkpoint.unlink(missing_ok=True)
+    return result, sidecar

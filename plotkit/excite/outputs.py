@@ -1,0 +1,60 @@
+"""Write an optimization result: SVG for vpype and plotters, PNG preview, JSON sidecar."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import platform
+from pathlib import Path
+
+import torch
+
+from optim.excite import ExciteResult
+from optim.render.svg import scene_to_svg
+from plotkit.excite.rasterize import to_pil
+from plotkit.presets import PenSet
+
+
+def pen_layers(result: ExciteResult, pens: PenSet | None) -> list[tuple[str, list[int]]]:
+    """One layer per pen that draws something, in the pen set's order."""
+    if result.pens is None:
+        return [
+            ("free colours" if result.settings.colors == "free" else "pen", list(range(result.scene.n_paths)))
+        ]
+    assert pens is not None
+    choice = result.pens.tolist()
+    layers = [(pen.name, [i for i, c in enumerate(choice) if c == p]) for p, pen in enumerate(pens.pens)]
+    return [(name, members) for name, members in layers if members]
+
+
+def write_drawing(
+    result: ExciteResult,
+    svg_path: Path,
+    device: str,
+    pens: PenSet | None = None,
+    size_mm: float | None = None,
+) -> tuple[Path, Path]:
+    """``svg_path``, a PNG and a JSON sidecar beside it; returns (png, json)."""
+    scene = result.scene
+    layers = pen_layers(result, pens)
+    svg_path.write_text(scene_to_svg(scene, layers, size_mm), encoding="utf-8")
+    png = svg_path.with_suffix(".png")
+    to_pil(scene).save(png)
+    sidecar = svg_path.with_suffix(".json")
+    meta = {
+        "settings": dataclasses.asdict(result.settings),
+        "weights": result.weights_label,
+        "initial_activation": result.initial_activation,
+        "final_activation": result.final_activation,
+        "seconds": round(result.seconds, 2),
+        "device": device,
+        "drawing_size_mm": size_mm,
+        "pens": pens.name if pens is not None else None,
+        "layers": {name: len(members) for name, members in layers},
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "svg": svg_path.name,
+        "png": png.name,
+    }
+    sidecar.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return png, sidecar

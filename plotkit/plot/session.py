@@ -1,0 +1,326 @@
+"""One plot from start (or journal) to finish: strokes in order, pauses, pen changes, resume.
+
+The session drives a backend and keeps the journal true: a segment counts as drawn once the
+device has accepted it, the journal is saved after every stroke, every few seconds inside a
+long one, and whenever the plot stops for any reason. It knows no terminal: progress goes
+to a callback, questions to ``ask`` (None: nobody to ask, so no pauses or pen prompts), and
+the first Ctrl-C arrives as ``stop`` being set.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+
+from plotkit.plot.drawing import PlotDrawing
+from plotkit.plot.journal import Cursor, Journal, save_journal
+from plotkit.plot.schedule import stroke_plans
+from plotkit.plotter.interface import Backend, LinkError
+from plotkit.presets import Plotter
+
+SAVE_EVERY_S = 2.0  # journal interval inside long strokes
+
+
+class Choice(StrEnum):
+    CONTINUE = "continue"
+    SKIP = "skip"  # stop pausing by drawing time
+    QUIT = "quit"  # stop here and keep the progress
+
+
+@dataclass(frozen=True)
+class Prompt:
+    kind: str  # pause, button, pen, home
+    message: str
+
+
+@dataclass(frozen=True)
+class PlotStatus:
+    layer: int
+    layers: int
+    layer_name: str
+    strokes_done: int
+    strokes: int
+    drawn_mm: float
+    total_mm: float
+    pen_mm: float  # since the last pen change
+    elapsed_s: float
+    eta_s: float  # planned time of what is left
+
+
+@dataclass(frozen=True)
+class PlotResult:
+    finished: bool
+    stopped_by: str  # finished, quit, interrupt, button
+    journal: Journal
+    pauses: int  # pauses by drawing time taken (or, with nobody to ask, that would have been)
+
+
+@dataclass(frozen=True)
+class _Stroke:
+    layer: int
+    index: int
+    points: np.ndarray
+    seg_mm: np.ndarray  # length of each segment
+    planned_s: float  # travel to it from the previous stroke, pen down and up, drawing
+
+
+def _strokes(drawing: PlotDrawing, plotter: Plotter) -> list[_Stroke]:
+    pen_s = plotter.pen_lift_s + plotter.pen_drop_s
+    return [
+        _Stroke(
+            p.layer,
+            p.index,
+            p.path.points,  # without repeated points: a segment index means the same to the backend
+            np.linalg.norm(np.diff(p.path.points, axis=0), axis=1),
+            p.travel.seconds + p.path.seconds + pen_s,
+        )
+        for p in stroke_plans(drawing, plotter)
+    ]
+
+
+class _Stopped(Exception):
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+class PlotSession:
+    def __init__(
+        self,
+        drawing: PlotDrawing,
+        plotter: Plotter,
+        backend: Backend,
+        journal: Journal,
+        journal_file: Path | None,
+        *,
+        pause_every_s: float | None = None,
+        ask: Callable[[Prompt], Choice] | None = None,
+        progress: Callable[[PlotStatus], None] | None = None,
+        stop: threading.Event | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.drawing, self.backend, self.journal = drawing, backend, journal
+        self.journal_file = journal_file
+        self.pause_every_s = pause_every_s
+        self.ask, self.progress = ask, progress
+        self.stop = stop or threading.Event()
+        self.clock = clock
+        self.strokes = _strokes(drawing, plotter)
+        self.total_mm = float(sum(s.seg_mm.sum() for s in self.strokes))
+        self.pauses = 0
+        self._mark = self._saved = 0.0
+        self._drawing = False  # pen down: time counts as drawing time
+
+    # -- bookkeeping --------------------------------------------------------------------
+    def _tick(self) -> None:
+        """Account the time since the last tick: all of it elapsed, pen-down time as drawing."""
+        now = self.clock()
+        delta = now - self._mark
+        self._mark = now
+        self.journal.elapsed_s += delta
+        if self._drawing:
+            self.journal.drawing_s += delta
+
+    def _save(self) -> None:
+        self._saved = time.monotonic()
+        if self.journal_file is not None:
+            save_journal(self.journal_file, self.journal)
+
+    def _report(self, k: int, segment: int) -> None:
+        if self.progress is None:
+            return
+        stroke = self.strokes[k] if k < len(self.strokes) else None
+        left = sum(s.planned_s for s in self.strokes[k + 1 :])
+        if stroke is not None:
+            done = stroke.seg_mm[:segment].sum() / max(stroke.seg_mm.sum(), 1e-9)
+            left += stroke.planned_s * (1 - done)
+        layer = stroke.layer if stroke is not None else len(self.drawing.layers) - 1
+        j = self.journal
+        self.progress(
+            PlotStatus(
+                layer,
+                len(self.drawing.layers),
+                self.drawing.layers[layer].name,
+                j.strokes_done,
+                len(self.strokes),
+                j.drawn_mm,
+                self.total_mm,
+                j.pen_mm,
+                j.elapsed_s,
+                left,
+            )
+        )
+
+    def _index(self, cursor: Cursor) -> int:
+        for k, s in enumerate(self.strokes):
+            if (s.layer, s.index) >= (cursor.layer, cursor.stroke):
+                return k
+        return len(self.strokes)
+
+    # -- the plot -----------------------------------------------------------------------
+    def run(self) -> PlotResult:
+        j = self.journal
+        resumed = j.strokes_done > 0 or j.cursor != Cursor()
+        self._mark = self.clock()
+        try:
+            here = self.backend.connect()
+            if here is None and j.position_mm != (0.0, 0.0) and resumed:
+                self._ask_or_stop(
+                    Prompt(
+                        "home",
+                        "The plotter no longer knows where the carriage is: unplug its power "
+                        "supply (that frees the motors), push the carriage to the home corner "
+                        "(top left), plug the power back in",
+                    )
+                )
+            k = self._index(j.cursor)
+            if k < len(self.strokes) and 0 < len(self.strokes[k].seg_mm) <= j.cursor.segment:
+                k = self._next(k)  # drawn to its end, stopped before the pen went up
+            self._report(k, j.cursor.segment)
+            check_pen = resumed
+            while k < len(self.strokes):
+                stroke = self.strokes[k]
+                new_layer = k > 0 and stroke.layer != self.strokes[k - 1].layer and j.cursor.segment == 0
+                if check_pen or new_layer:
+                    self._pen_change(k, resuming=check_pen)
+                    check_pen = False
+                self._draw(k)
+                if j.cursor.segment < len(stroke.seg_mm):  # stopped inside the stroke
+                    self._pause_or_stop("button" if not self.stop.is_set() else "interrupt")
+                    continue
+                k = self._next(k)
+                self._tick()
+                self._save()
+                self._report(k, 0)
+                if self.stop.is_set():
+                    self._pause_or_stop("interrupt")
+                elif self.backend.button_pressed():
+                    self._pause_or_stop("button")
+                elif self._pause_due(k):
+                    self._pause()
+            self.backend.home()
+            j.finished, j.stopped_by, j.position_mm = True, "finished", (0.0, 0.0)
+            self._tick()
+            self._save()
+            self.backend.close()
+            return PlotResult(True, "finished", j, self.pauses)
+        except _Stopped as stopped:
+            self.backend.close()
+            return PlotResult(False, stopped.reason, j, self.pauses)
+        except (KeyboardInterrupt, LinkError) as exc:
+            j.stopped_by = "interrupt" if isinstance(exc, KeyboardInterrupt) else "link"
+            self._tick()
+            self._save()
+            self.backend.close(emergency=True)
+            raise
+
+    def _next(self, k: int) -> int:
+        """Count stroke ``k`` as drawn; the cursor moves to the start of the next."""
+        k += 1
+        nxt = self.strokes[k] if k < len(self.strokes) else None
+        self.journal.cursor = Cursor(nxt.layer, nxt.index, 0) if nxt else Cursor(len(self.drawing.layers))
+        self.journal.strokes_done += 1
+        return k
+
+    def _draw(self, k: int) -> None:
+        """Draw stroke ``k`` from the journal's segment on, stopping at a boundary if asked."""
+        stroke, j = self.strokes[k], self.journal
+        first = j.cursor.segment
+        points = stroke.points[first:]
+        j.position_mm = None  # unknown if the plot breaks off before the carriage is at rest
+        self.backend.move(points[0])
+        self.backend.pen_down()
+        self._tick()
+        self._drawing = True
+
+        def segment_done(i: int) -> bool:
+            length = float(stroke.seg_mm[first + i])
+            j.cursor.segment = first + i + 1
+            j.drawn_mm += length
+            j.pen_mm += length
+            self._tick()
+            if time.monotonic() - self._saved >= SAVE_EVERY_S:
+                self._save()
+            self._report(k, j.cursor.segment)
+            return self.stop.is_set() or (
+                j.cursor.segment < len(stroke.seg_mm) and self.backend.button_pressed()
+            )
+
+        try:
+            if len(points) > 1:
+                self.backend.line(points, segment_done)
+        finally:
+            self._tick()
+            self._drawing = False
+        self.backend.pen_up()
+        j.position_mm = tuple(float(v) for v in stroke.points[j.cursor.segment])
+
+    def _park(self) -> None:
+        self.backend.home()
+        self.journal.position_mm = (0.0, 0.0)
+        self._tick()
+        self._save()
+
+    def _ask_or_stop(self, prompt: Prompt) -> Choice:
+        """Ask, at rest with the journal saved; quitting ends the plot here."""
+        if self.ask is None:
+            raise _Stopped(prompt.kind)
+        self._save()
+        choice = self.ask(prompt)
+        self._mark = self.clock()  # time spent answering is neither plotting nor drawing
+        if choice is Choice.QUIT:
+            self.journal.stopped_by = "quit"
+            self._save()
+            raise _Stopped("quit")
+        return choice
+
+    def _pause_or_stop(self, reason: str) -> None:
+        """Ctrl-C stops; the pause button parks and asks (with nobody to ask, it stops)."""
+        self.backend.pen_up()
+        self._park()
+        self.journal.stopped_by = reason
+        self._save()
+        if reason == "interrupt":
+            raise _Stopped("interrupt")
+        self._ask_or_stop(Prompt("button", "Paused by the plotter's button"))
+        self.journal.stopped_by = ""
+
+    def _pause_due(self, k: int) -> bool:
+        """Enough drawing since the last pause, and more to draw with this pen: not before the
+        last stroke's end nor before a layer change, which asks for a new pen anyway."""
+        return (
+            self.pause_every_s is not None
+            and self.journal.drawing_s >= self.pause_every_s
+            and k < len(self.strokes)
+            and self.strokes[k].layer == self.strokes[k - 1].layer
+        )
+
+    def _pause(self) -> None:
+        self.pauses += 1
+        if self.ask is None:
+            self.journal.drawing_s = 0.0
+            return
+        self._park()
+        minutes = self.journal.drawing_s / 60
+        choice = self._ask_or_stop(
+            Prompt("pause", f"{minutes:.0f} min of drawing since the last pause: refresh or change the pen")
+        )
+        self.journal.drawing_s = 0.0
+        if choice is Choice.SKIP:
+            self.pause_every_s = None
+
+    def _pen_change(self, k: int, resuming: bool) -> None:
+        if self.ask is None:
+            return
+        layer = self.drawing.layers[self.strokes[k].layer]
+        width = f" {round(layer.pen_width_mm, 3):g} mm" if layer.pen_width_mm else ""
+        what = "Resuming" if resuming else "Next layer"
+        self._park()
+        self._ask_or_stop(Prompt("pen", f"{what}: {layer.name!r}, pen {layer.color}{width}: put it in"))
+        self.journal.pen_mm = 0.0
+        self.journal.drawing_s = 0.0

@@ -1,0 +1,107 @@
+"""Pen presets, and excite's SVG as vpype reads it: layers, colours, pen widths, size."""
+
+import pytest
+import vpype as vp
+from typer.testing import CliRunner
+
+from plotkit.cli.app import app
+from plotkit.presets import load_pen_set, preset_files
+from tests.scenes import TINY_EXCITE
+
+runner = CliRunner()
+ARGS = TINY_EXCITE
+
+
+def test_bundled_pen_sets_load():
+    assert {"black-fineliner", "stabilo-point-88", "highlighter"} <= set(preset_files("pens"))
+    assert len(load_pen_set("stabilo-point-88").pens) == 8
+    result = runner.invoke(app, ["presets"])
+    assert result.exit_code == 0 and "stabilo-point-88" in result.output
+
+
+def test_pens_drawing_reads_back_in_vpype_with_real_pen_widths(tmp_path):
+    out = tmp_path / "d.svg"
+    result = runner.invoke(
+        app, ["excite", *ARGS, "--pens", "stabilo-point-88", "--drawing-size", "10cm", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    doc = vp.read_multilayer_svg(str(out), quantization=0.05)
+    assert doc.page_size == pytest.approx((100 * 96 / 25.4,) * 2)
+    pens = {p.name: p for p in load_pen_set("stabilo-point-88").pens}
+    assert len(doc.layers) >= 2
+    for layer in doc.layers.values():
+        pen = pens[layer.property("vp_name")]
+        assert layer.property("vp_pen_width") == pytest.approx(pen.width_mm * 96 / 25.4, rel=1e-6)
+        assert str(layer.property("vp_color")) == pen.color
+
+
+def test_user_presets_come_first_and_bad_ones_say_where(tmp_path, monkeypatch):
+    (tmp_path / "pens").mkdir()
+    (tmp_path / "pens" / "mine.toml").write_text(
+        '[[pen]]\nname = "teal"\ncolor = "#008080"\nwidth_mm = 0.5\n'
+    )
+    (tmp_path / "pens" / "broken.toml").write_text(
+        '[[pen]]\nname = "x"\ncolour = "#008080"\nwidth_mm = 0.5\n'
+    )
+    monkeypatch.setenv("PLOTKIT_PRESETS", str(tmp_path))
+    assert load_pen_set("mine").pens[0].width_mm == 0.5
+    result = runner.invoke(app, ["excite", *ARGS, "--pens", "broken", "-o", str(tmp_path / "d.svg")])
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    assert "broken.toml" in line and "'colour'" in line and len(line.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "args,problem",
+    [
+        (["--pens", "nope"], "unknown pen preset 'nope'"),
+        (["--pens", "black-fineliner", "--colors", "free"], "leave out --colors"),
+        (["--drawing-size", "big"], "--drawing-size"),
+        (["--pens", "black-fineliner", "--learn-widths"], "--learn-widths"),
+    ],
+)
+def test_bad_pen_options_exit_2_with_one_line(tmp_path, args, problem):
+    result = runner.invoke(app, ["excite", *ARGS, *args, "-o", str(tmp_path / "d.svg")])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and problem in lines[0], result.stderr
+
+
+def test_bundled_plotters_and_recipes_load():
+    from plotkit.excite.options import BY_NAME
+    from plotkit.presets import load_plotter, load_recipe
+
+    assert {"axidraw-v3", "axidraw-v3-a3", "axidraw-se-a3", "axidraw-mini"} <= set(preset_files("plotters"))
+    v3 = load_plotter("axidraw-v3")
+    assert (v3.travel_x_mm, v3.travel_y_mm) == (300, 218)
+    assert load_plotter("axidraw-mini").travel_y_mm == 101.6
+    for name in preset_files("recipes"):
+        assert load_recipe(name, BY_NAME)
+    assert load_recipe("frame-tiled", BY_NAME)["tile"] == 4
+
+
+@pytest.mark.parametrize(
+    "kind,name,text,problem",
+    [
+        ("recipes", "bad", 'model = "vgg16"\nchanel = 3\n', "key 'chanel' is not an option"),
+        ("recipes", "bad", "steps = 1.5\n", "key 'steps' must be int"),
+        (
+            "pens",
+            "bad",
+            '[[pen]]\nname = "a"\ncolor = "#000000"\nwidth_mm = 0.3\n'
+            '[[pen]]\nname = "a"\ncolor = "#ff0000"\nwidth_mm = 0.3\n',
+            "pen 2 name repeats 'a'",
+        ),
+    ],
+)
+def test_malformed_presets_give_one_line_naming_file_and_key(
+    tmp_path, monkeypatch, kind, name, text, problem
+):
+    (tmp_path / kind).mkdir()
+    (tmp_path / kind / f"{name}.toml").write_text(text)
+    monkeypatch.setenv("PLOTKIT_PRESETS", str(tmp_path))
+    option = "--preset" if kind == "recipes" else "--pens"
+    result = runner.invoke(app, ["excite", *ARGS, option, name, "-o", str(tmp_path / "d.svg")])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"{name}.toml" in lines[0] and problem in lines[0], result.stderr

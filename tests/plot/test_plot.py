@@ -1,0 +1,425 @@
+"""`plotkit plot` into the EiBotBoard emulator over a real pseudo-terminal: strokes, time,
+faults and resume, Ctrl-C, pauses by drawing time, and refusals before anything moves."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from plotkit.cli.app import app
+from plotkit.cli.plot_run import PlotArgs, run_plot
+from plotkit.errors import PlotkitError
+from plotkit.plot.drawing import read_drawing
+from plotkit.plot.journal import Journal, journal_path, load_journal
+from plotkit.plot.schedule import estimate, stroke_plans
+from plotkit.plot.session import Choice, PlotSession
+from plotkit.plotter.backends import open_backend
+from plotkit.plotter.ebb import EbbBackend
+from plotkit.plotter.emulator import EBBEmulator, Faults
+from plotkit.plotter.sim import SimBackend
+from plotkit.presets import load_plotter
+from tests.scenes import write_layers
+
+runner = CliRunner()
+COLORS = ("#000000", "#d01010", "#1030d0")
+MOTION = ("SM", "XM", "LM", "LT", "HM", "SP", "EM")
+
+
+def _layers(seed: int, layers: int = 3, strokes: int = 4, segments: int = 6):
+    """x-monotone strokes, each in a cell of its own: no two segments come near one another,
+    so every recorded point belongs to exactly one input segment."""
+    rng = np.random.default_rng(seed)
+    out, cell = [], 0
+    for li in range(layers):
+        lines = []
+        for _ in range(strokes):
+            x0, y0 = 10 + (cell % 5) * 38, 10 + (cell // 5) * 38
+            cell += 1
+            xs = x0 + np.cumsum(rng.uniform(3, 5, segments + 1))
+            ys = y0 + rng.uniform(0, 30, segments + 1)
+            lines.append(list(zip(xs, ys, strict=True)))
+        out.append((COLORS[li % 3], 0.3, lines))
+    return out
+
+
+@pytest.fixture
+def drawing_svg(tmp_path):
+    return write_layers(tmp_path / "drawing.svg", _layers(1))
+
+
+def _input_strokes(svg):
+    """The strokes as read, without repeated points: what a session plots, in order."""
+    return [p.path.points for p in stroke_plans(read_drawing(svg), load_plotter("axidraw-v3"))]
+
+
+def _coverage(paper_strokes, strokes):
+    """How many times each input segment was drawn: the recorded pen-down path projected
+    onto the input strokes, as arc-length intervals, summed over each segment."""
+    cum = [np.concatenate([[0], np.cumsum(np.linalg.norm(np.diff(s, axis=0), axis=1))]) for s in strokes]
+    covered = [np.zeros(len(s) - 1) for s in strokes]
+    for drawn in paper_strokes:
+        drawn = np.asarray(drawn)
+        if len(drawn) < 2:
+            continue  # a pen drop without motion
+        for p, q in zip(drawn[:-1], drawn[1:], strict=True):
+            k = int(np.argmin([np.abs(s - (p + q) / 2).sum(1).min() for s in strokes]))
+            (s0, d0), (s1, d1) = _arc(p, strokes[k], cum[k]), _arc(q, strokes[k], cum[k])
+            assert max(d0, d1) < 0.03, f"drawn off the input: {p} -> {q}"
+            lo, hi = sorted((s0, s1))
+            covered[k] += np.clip(np.minimum(hi, cum[k][1:]) - np.maximum(lo, cum[k][:-1]), 0, None)
+    return [c / np.diff(cm) for c, cm in zip(covered, cum, strict=True)]
+
+
+def _arc(p, poly, cum):
+    a, ab = poly[:-1], np.diff(poly, axis=0)
+    t = np.clip(((p - a) * ab).sum(1) / (ab * ab).sum(1), 0, 1)
+    d = np.linalg.norm(p - (a + t[:, None] * ab), axis=1)
+    i = int(np.argmin(d))
+    return cum[i] + t[i] * (cum[i + 1] - cum[i]), d[i]
+
+
+def _plot(svg, port, **kw) -> int:
+    """``run_plot`` with the exit code the CLI would give."""
+    try:
+        run_plot(PlotArgs(svg, port=port, yes=True, **kw))
+    except PlotkitError as exc:
+        return exc.exit_code
+    return 0
+
+
+def test_ebb_backend_plots_a_multilayer_svg_as_drawn_in_planned_time(drawing_svg):
+    board = EBBEmulator(speedup=40)
+    port = board.start()
+    try:
+        result = runner.invoke(app, ["plot", str(drawing_svg), "--port", port, "--yes"])
+        assert result.exit_code == 0, result.output
+        assert board.wait_idle()
+    finally:
+        board.stop()
+    strokes = _input_strokes(drawing_svg)
+    drawn = [np.array(s) for s in board.paper.strokes]
+    assert len(drawn) == len(strokes) == 12
+    for got, want in zip(drawn, strokes, strict=True):  # layers in order, strokes in order
+        assert np.abs(got[0] - want[0]).max() <= 0.02 and np.abs(got[-1] - want[-1]).max() <= 0.02
+        assert max(_arc(p, want, np.zeros(len(want)))[1] for p in got) <= 0.02
+        assert max(_arc(p, got, np.zeros(len(got)))[1] for p in want) <= 0.02  # every vertex reached
+    assert all(np.allclose(c, 1, atol=0.01) for c in _coverage(board.paper.strokes, strokes))
+    assert board.pen_up and board.paper.strokes  # ends with the pen up, parked home
+    planned = estimate(read_drawing(drawing_svg), load_plotter("axidraw-v3")).seconds
+    assert board.paper.move_seconds == pytest.approx(planned, rel=0.05)
+    journal = load_journal(journal_path(drawing_svg))
+    assert journal.finished and journal.strokes_done == 12
+
+
+def test_dropped_links_resume_with_every_segment_drawn_once(drawing_svg):
+    rng = np.random.default_rng(7)
+    board = EBBEmulator(speedup=60)
+    port = board.start()
+    drops, restarted = 0, Counter()
+    try:
+        while True:
+            board.faults = Faults(drop_after=len(board.commands) + int(rng.integers(12, 60)))
+            code = _plot(drawing_svg, port, resume=drops > 0)
+            if code == 0:
+                break
+            assert code == 1  # lost link: non-zero, journal saved
+            drops += 1
+            j = load_journal(journal_path(drawing_svg))
+            assert j.stopped_by == "link" and not j.finished
+            restarted[j.cursor.layer, j.cursor.stroke, j.cursor.segment] += 1
+            port = board.start()  # the cable plugged back in; the board kept its power
+        assert board.wait_idle()
+    finally:
+        board.stop()
+    assert drops >= 20
+    strokes = _input_strokes(drawing_svg)
+    per_layer = [layer for layer, (_, _, lines) in enumerate(_layers(1)) for _ in lines]
+    index_in_layer = [i for _, _, lines in _layers(1) for i in range(len(lines))]
+    for k, counts in enumerate(_coverage(board.paper.strokes, strokes)):
+        for seg, count in enumerate(counts):
+            assert count > 0.97, f"stroke {k} segment {seg} drawn {count:.2f} times"
+            # drawn more than once in part: only a segment a plot restarted in, once per restart
+            assert count < 1.03 + restarted[per_layer[k], index_in_layer[k], seg], (k, seg, count)
+
+
+def test_pause_button_parks_asks_and_goes_on(drawing_svg):
+    board = EBBEmulator(speedup=8, faults=Faults(button_at=frozenset({150})))
+    plotter = load_plotter("axidraw-v3")
+    drawing = read_drawing(drawing_svg)
+    asked = []
+
+    def ask(prompt):
+        asked.append((prompt.kind, board.wait_idle() and board.pen_up, board._mm()))
+        return Choice.CONTINUE
+
+    try:
+        backend = EbbBackend(plotter, board.start())
+        result = PlotSession(drawing, plotter, backend, Journal("x", {}), None, ask=ask).run()
+        assert board.wait_idle()
+    finally:
+        board.stop()
+    assert result.finished
+    assert asked[0][0] == "button" and asked[0][1] and asked[0][2] == (0.0, 0.0)  # pen up, at home
+    assert [kind for kind, *_ in asked[1:]] == ["pen", "pen"]  # then the two layer changes
+    counts = _coverage(board.paper.strokes, _input_strokes(drawing_svg))
+    assert all((c > 0.97).all() and (c < 2.03).all() for c in counts)
+    assert sum(int((c > 1.03).sum()) for c in counts) <= 1  # only the segment it stopped in
+
+
+def test_pauses_follow_drawing_time_on_an_injected_clock(tmp_path):
+    # Strokes of about 1 s of drawing, far apart: travel takes longer than drawing, and a
+    # pause counted in plotting time would come much earlier than one in drawing time.
+    lines = [[(10 + 18 * i, 10 + 25 * (i % 2)), (10 + 18 * i + 40, 10 + 25 * (i % 2) + 8)] for i in range(12)]
+    svg = write_layers(
+        tmp_path / "d.svg", [("#000000", 0.3, lines[:5]), ("#ff0000", 0.3, lines[5:])], (300, 200)
+    )
+    plotter = load_plotter("axidraw-v3")
+    drawing = read_drawing(svg)
+    sim = SimBackend(plotter)
+    asked = []
+    answers = iter([Choice.CONTINUE, Choice.SKIP])
+
+    def ask(prompt):
+        asked.append((prompt.kind, session.journal.strokes_done, session.journal.drawing_s, sim.seconds))
+        return next(answers) if prompt.kind == "pause" else Choice.CONTINUE
+
+    journal = Journal("x", {})
+    session = PlotSession(
+        drawing, plotter, sim, journal, tmp_path / "j.json", pause_every_s=2.5, ask=ask, clock=sim.clock
+    )
+    result = session.run()
+    assert result.finished
+    kinds = [a[0] for a in asked]
+    # strokes 1-3 pause; 4-5 end the layer: the pen prompt, no pause, and its counter restarts;
+    # 6-8 pause, answered "skip": 9-11 would have paused again
+    assert kinds == ["pause", "pen", "pause"], asked
+    first = asked[0]
+    assert first[1] == 3 and 2.5 <= first[2] < 3.5  # three strokes of about 1.1 s of drawing
+    assert first[3] > 1.5 * first[2] > 1.5 * 2.5  # while the clock ran far longer than 2.5 s
+    assert asked[1][1] == 5 and asked[2][1] == 8
+    assert result.pauses == 2 and journal.strokes_done == 12
+
+
+def test_a_board_that_lost_power_is_homed_by_hand_before_anything_moves(drawing_svg):
+    plotter = load_plotter("axidraw-v3")
+    path = journal_path(drawing_svg)
+    board = EBBEmulator(speedup=60, faults=Faults(drop_after=300))
+    try:
+        assert _plot(drawing_svg, board.start()) == 1
+        board.power_cycle()  # the carriage stays mid-page, the counters are gone
+        board.faults = Faults()
+        sent = len(board.commands)
+        assert _plot(drawing_svg, board.start(), resume=True) == 1  # --yes: nobody to home it
+        assert not set(c.split(",")[0] for c in board.commands[sent:]) & set(MOTION) - {"SP"}
+        asked = []
+
+        def ask(prompt):
+            asked.append(prompt.kind)
+            if prompt.kind == "home":
+                board.push_carriage(0.0, 0.0)
+            return Choice.CONTINUE
+
+        backend = EbbBackend(plotter, board.start())
+        session = PlotSession(read_drawing(drawing_svg), plotter, backend, load_journal(path), path, ask=ask)
+        assert session.run().finished
+        assert board.wait_idle()
+    finally:
+        board.stop()
+    assert asked[0] == "home"
+    counts = _coverage(board.paper.strokes, _input_strokes(drawing_svg))
+    assert all((c > 0.97).all() and (c < 2.03).all() for c in counts)
+    assert sum(int((c > 1.03).sum()) for c in counts) <= 1  # only the segment it stopped in
+
+
+def test_quit_at_a_pause_keeps_progress_for_resume(drawing_svg):
+    plotter = load_plotter("axidraw-v3")
+    drawing = read_drawing(drawing_svg)
+    path = journal_path(drawing_svg)
+    board = EBBEmulator(speedup=60)
+    try:
+        backend = EbbBackend(plotter, board.start())
+        session = PlotSession(
+            drawing, plotter, backend, Journal("x", {}), path, pause_every_s=0.05, ask=lambda p: Choice.QUIT
+        )
+        result = session.run()
+        assert not result.finished and result.stopped_by == "quit"
+        saved = load_journal(path)
+        assert saved.strokes_done >= 1 and saved.cursor.segment == 0 and saved.position_mm == (0.0, 0.0)
+        backend = EbbBackend(plotter, board.start())
+        assert PlotSession(drawing, plotter, backend, saved, path).run().finished
+        assert board.wait_idle()
+    finally:
+        board.stop()
+    assert all(
+        np.allclose(c, 1, atol=0.01) for c in _coverage(board.paper.strokes, _input_strokes(drawing_svg))
+    )
+
+
+@pytest.mark.parametrize("presses", [1, 2])
+def test_ctrl_c_leaves_the_pen_up_and_a_valid_journal(drawing_svg, presses):
+    board = EBBEmulator(speedup=3)
+    port = board.start()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plotkit", "plot", str(drawing_svg), "--port", port, "--yes"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(board.paper.strokes) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(board.paper.strokes) >= 2, "the plot did not start"
+        for _ in range(presses):
+            proc.send_signal(signal.SIGINT)
+            time.sleep(0.05)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        assert "--resume" in err and "Traceback" not in err
+        assert board.wait_idle() and board.pen_up
+        if presses == 1:  # parked at home after finishing its segment
+            assert board._mm() == (0.0, 0.0)
+        path = journal_path(drawing_svg)
+        data = json.loads(path.read_text())
+        journal = load_journal(path)
+        assert journal.stopped_by == "interrupt" and not journal.finished and data["version"] == 1
+        assert journal.strokes_done < 12 and journal.cursor.layer < 3
+        board.speedup = 60
+        assert _plot(drawing_svg, port, resume=True) == 0  # and the rest is drawn once
+        assert board.wait_idle()
+    finally:
+        proc.kill()
+        board.stop()
+    counts = _coverage(board.paper.strokes, _input_strokes(drawing_svg))
+    assert all((c > 0.97).all() and (c < 2.03).all() for c in counts)
+    assert sum(int((c > 1.03).sum()) for c in counts) <= 1
+
+
+def _one_line_exit_2(args, board=None):
+    result = runner.invoke(app, args)
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 1 and "Traceback" not in result.output, result.output
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("content", "extra", "problem"),
+    [
+        (None, [], "no such file"),
+        ("<svg><path d='M 0 0 L", [], "not a readable SVG"),
+        ('<svg xmlns="http://www.w3.org/2000/svg" width="10mm" height="10mm"/>', [], "nothing to draw"),
+        ("big", [], "beyond the axidraw-v3 travel"),
+        ("ok", ["--plotter", "axidraw-v9"], "unknown plotter preset 'axidraw-v9'"),
+        ("ok", ["--pause-every", "20 minutes"], "--pause-every takes a duration"),
+    ],
+)
+def test_bad_input_is_one_line_and_moves_nothing(tmp_path, content, extra, problem):
+    svg = tmp_path / "d.svg"
+    if content == "big":
+        write_layers(svg, [("#000000", 0.3, [[(10, 10), (400, 200)]])], page=(420, 297))
+    elif content == "ok":
+        write_layers(svg, _layers(2, layers=1, strokes=2))
+    elif content is not None:
+        svg.write_text(content)
+    board = EBBEmulator(speedup=50)
+    try:
+        line = _one_line_exit_2(["plot", str(svg), "--port", board.start(), "--yes", *extra])
+    finally:
+        board.stop()
+    assert problem in line
+    assert board.commands == []  # refused before the port was even opened
+
+
+def test_unknown_port_and_not_a_board(tmp_path):
+    svg = write_layers(tmp_path / "d.svg", _layers(2, layers=1, strokes=2))
+    assert "no such serial port" in _one_line_exit_2(
+        ["plot", str(svg), "--port", "/dev/no-such-port", "--yes"]
+    )
+    assert "did not answer as an EiBotBoard" in _one_line_exit_2(
+        ["plot", str(svg), "--port", "/dev/null", "--yes"]
+    )
+
+
+def test_resume_refuses_a_changed_drawing_and_keeps_the_journal(tmp_path):
+    svg = write_layers(tmp_path / "d.svg", _layers(3, layers=1, strokes=3))
+    board = EBBEmulator(speedup=60, faults=Faults(drop_after=80))
+    try:
+        assert _plot(svg, board.start()) == 1
+        path = journal_path(svg)
+        before = path.read_bytes()
+        assert "unfinished plot" in _one_line_exit_2(["plot", str(svg), "--port", board.start(), "--yes"])
+        assert "started with other settings" in _one_line_exit_2(
+            ["plot", str(svg), "--port", board.start(), "--yes", "--resume", "--optimize"]
+        )
+        write_layers(svg, _layers(4, layers=1, strokes=3))
+        assert "changed since its plot stopped" in _one_line_exit_2(
+            ["plot", str(svg), "--port", board.start(), "--yes", "--resume"]
+        )
+        assert path.read_bytes() == before  # nothing lost
+        other = write_layers(tmp_path / "other.svg", _layers(4, layers=1, strokes=3))
+        assert "no plot to resume" in _one_line_exit_2(["plot", str(other), "--resume", "--yes"])
+    finally:
+        board.stop()
+
+
+def test_without_a_terminal_it_asks_for_yes(tmp_path):
+    svg = write_layers(tmp_path / "d.svg", _layers(2, layers=1, strokes=2))
+    board = EBBEmulator(speedup=50)
+    try:
+        line = _one_line_exit_2(["plot", str(svg), "--port", board.start(), "--pause-every", "20m"])
+    finally:
+        board.stop()
+    assert "add --yes" in line and board.commands == []
+
+
+def test_dry_run_counts_pauses_and_sends_nothing(drawing_svg):
+    result = runner.invoke(app, ["plot", str(drawing_svg), "--dry-run", "--pause-every", "5s"])
+    assert result.exit_code == 0, result.output
+    assert "would pause" in result.stderr and "Nothing was sent" in result.stderr
+    assert not journal_path(drawing_svg).exists()
+
+
+def test_axidraw_backend_without_pyaxidraw_says_how_to_install(drawing_svg, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyaxidraw", None)  # import fails, as where it is not installed
+    board = EBBEmulator()
+    try:
+        args = ["plot", str(drawing_svg), "--backend", "axidraw", "--port", board.start(), "--yes"]
+        result = runner.invoke(app, args)
+    finally:
+        board.stop()
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1 and "pip install" in result.output
+    assert board.commands == []
+
+
+def test_axidraw_backend_plots_through_pyaxidraw(drawing_svg):
+    pytest.importorskip("pyaxidraw", reason="pyaxidraw is not on PyPI; install it to test this backend")
+    board = EBBEmulator(speedup=40, faults=Faults(button_at=frozenset({150})))
+    plotter = load_plotter("axidraw-v3")
+    asked = []
+
+    def ask(prompt):
+        asked.append((prompt.kind, board.wait_idle() and board.pen_up, board._mm()))
+        return Choice.CONTINUE
+
+    try:
+        backend = open_backend("axidraw", plotter, board.start())
+        session = PlotSession(read_drawing(drawing_svg), plotter, backend, Journal("x", {}), None, ask=ask)
+        assert session.run().finished
+        assert board.wait_idle()
+    finally:
+        board.stop()
+    assert asked[0] == ("button", True, (0.0, 0.0))  # pyaxidraw stopped; we parked
+    counts = _coverage(board.paper.strokes, _input_strokes(drawing_svg))
+    assert all((c > 0.97).all() and (c < 2.03).all() for c in counts)
+    assert sum(int((c > 1.03).sum()) for c in counts) <= 1

@@ -1,0 +1,126 @@
+"""The EiBotBoard emulator over a real pseudo-terminal, driven by plotink and pyserial."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import plotink.ebb_motion as motion
+import plotink.ebb_serial as ebb
+import pytest
+import serial
+import vpype as vp
+
+from plotkit.plotter.emulator import EBBEmulator, Faults
+
+MM = 80  # steps per mm at 16x microstepping
+
+
+@pytest.fixture
+def board():
+    emulator = EBBEmulator(speedup=20)
+    port = ebb.testPort(emulator.start())  # plotink's own check: 'v' answered with 'EBB...'
+    assert port is not None
+    yield emulator, port
+    port.close()
+    emulator.stop()
+
+
+def test_replies_match_the_firmware(board):
+    _, port = board
+    port.write(b"QP\r")
+    assert port.read(7) == b"1\n\rOK\r\n"  # pen up, with the board's reversed line end
+    port.write(b"QB\r")
+    assert port.read(7) == b"0\r\nOK\r\n"
+    port.write(b"QC\r")
+    assert port.read(15) == b"0394,0300\r\nOK\r\n"
+    port.write(b"XX,1\r")
+    assert port.readline() == b"!8 Err: Unknown command 'XX,1'\r\n"
+    assert port.readline() == b"OK\r\n"
+    assert ebb.query(port, "QG\r").strip() == "10"  # idle, pen up
+
+
+def test_pen_down_moves_are_recorded_in_millimetres(board):
+    emulator, port = board
+    motion.sendEnableMotors(port, 1)
+    ebb.command(port, f"XM,100,{10 * MM},{5 * MM}\r")  # pen up: travel to (10, 5)
+    motion.sendPenDown(port, 50)
+    ebb.command(port, f"XM,200,{20 * MM},0\r")
+    ebb.command(port, f"XM,200,0,{15 * MM}\r")
+    motion.sendPenUp(port, 50)
+    ebb.command(port, f"XM,300,{-30 * MM},{-20 * MM}\r")
+    assert emulator.wait_idle()
+    assert emulator.paper.strokes == [[(10.0, 5.0), (30.0, 5.0), (30.0, 20.0)]]
+    assert emulator.paper.move_seconds == pytest.approx(0.1 + 0.05 + 0.2 + 0.2 + 0.05 + 0.3)
+    assert ebb.query(port, "QS\r").startswith("0,0")
+
+
+def test_queued_commands_hold_the_host_back():
+    emulator = EBBEmulator(speedup=1)
+    port = serial.Serial(emulator.start(), timeout=5)
+    try:
+        t0 = time.monotonic()
+        for _ in range(3):
+            port.write(f"SM,1000,{MM},{MM}\r".encode())
+            assert port.readline() == b"OK\r\n"
+        held = time.monotonic() - t0
+        # the third waited for the first to finish (1 s), not for the second too (2 s): one
+        # slot of queue; long moves leave room for a loaded machine's jitter
+        assert 0.9 < held < 1.7
+        assert emulator.wait_idle() and emulator.paper.move_seconds == pytest.approx(3.0)
+    finally:
+        port.close()
+        emulator.stop()
+
+
+def test_out_of_range_step_rates_are_errors(board):
+    emulator, port = board
+    port.write(b"SM,1,30000,0\r")  # 30 million steps per second
+    assert port.readline().startswith(b"!0 Err")
+    assert emulator.wait_idle() and emulator.paper.move_seconds == 0
+
+
+def test_faults_drop_the_link_and_press_the_button():
+    emulator = EBBEmulator(speedup=50, faults=Faults(drop_after=2, button_at=frozenset({2})))
+    port = serial.Serial(emulator.start(), timeout=0.5)
+    try:
+        port.write(b"V\r")
+        assert port.readline().startswith(b"EBB")
+        port.write(b"QB\r")
+        assert port.read(7) == b"1\r\nOK\r\n"  # pressed when command 2 arrived
+        with pytest.raises((serial.SerialException, OSError)):
+            port.write(b"QB\r")
+            if not port.readline():
+                raise serial.SerialException("no answer: the link is down")
+    finally:
+        port.close()
+
+
+def test_emulate_command_records_paper_svg(tmp_path):
+    record = tmp_path / "paper.svg"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plotkit", "emulate", "--record", str(record), "--speedup", "50"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    line = proc.stdout.readline()
+    path = line.split(" on ")[1].split()[0]
+    port = ebb.testPort(path)
+    motion.sendEnableMotors(port, 1)
+    motion.sendPenDown(port, 10)
+    ebb.command(port, f"XM,1000,{40 * MM},{20 * MM}\r")
+    motion.sendPenUp(port, 10)
+    time.sleep(0.5)
+    port.close()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "1 strokes" in out
+    doc = vp.read_multilayer_svg(str(record), 0.1)
+    x0, y0, x1, y1 = doc.bounds()
+    assert (x1 - x0, y1 - y0) == pytest.approx((40 * 96 / 25.4, 20 * 96 / 25.4), rel=1e-3)
