@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import vpype as vp
 from PIL import Image
 
 from optim.render import StrokeScene, stroke_pieces
@@ -15,7 +14,6 @@ from optim.render.raster import auto_tile, coverage
 from optim.strokes import random_scene
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
-MM = 96 / 25.4  # vpype pixels per millimetre
 
 # A tiny, fast excite run with an untrained VGG16 (layer and channel chosen to respond).
 TINY_EXCITE = (
@@ -68,15 +66,3 @@ def resvg_render(svg_text: str, zoom: float | None = None) -> np.ndarray:
 
     png = resvg_py.svg_to_bytes(svg_string=svg_text, background="#ffffff", zoom=zoom)
     return np.asarray(Image.open(io.BytesIO(bytes(png))).convert("RGB"), dtype=np.float64) / 255
-
-
-def write_layers(path, layers, page=(200, 150)):
-    """A vpype document with one layer per (colour, width_mm, lines in mm)."""
-    doc = vp.Document(page_size=(page[0] * MM, page[1] * MM))
-    for i, (color, width, lines) in enumerate(layers, 1):
-        doc.add(vp.LineCollection([np.array([complex(x, y) for x, y in line]) * MM for line in lines]), i)
-        doc.layers[i].set_property(vp.METADATA_FIELD_COLOR, vp.Color(color))
-        doc.layers[i].set_property(vp.METADATA_FIELD_PEN_WIDTH, width * MM)
-    with open(path, "w") as f:
-        vp.write_svg(f, doc, page_size=doc.page_size)
-    return path

@@ -10,12 +10,13 @@ import vpype as vp
 import vpype_cli
 
 from plotkit.presets import load_pen_set
+from plotkit.units import PX_PER_MM
 
 FAST = (
     "--weights random --layer relu2_2 --channel 2 --paths 60 --size 96 --input-size 96 --batch 1 "
     "--steps 4 --quiet"
 )
-MM = 96 / 25.4
+MM = PX_PER_MM
 
 
 def test_pipeline_writes_one_layer_per_pen_inside_the_margins(tmp_path):

@@ -6,17 +6,15 @@ import sys
 import numpy as np
 import pytest
 from PIL import Image
-from typer.testing import CliRunner
 
 from optim.render.svg import write_svg
 from plotkit.cli.app import app
 from tests.scenes import colourful_scene
 
-runner = CliRunner()
 SVG9 = '<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9">{}</svg>'
 
 
-def test_render_writes_png_of_requested_size(tmp_path):
+def test_render_writes_png_of_requested_size(tmp_path, runner):
     write_svg(colourful_scene(1, n=20, width=80, height=40), tmp_path / "d.svg")
     out = tmp_path / "d.png"
     result = runner.invoke(app, ["render", str(tmp_path / "d.svg"), "-o", str(out), "--size", "200"])
@@ -26,7 +24,7 @@ def test_render_writes_png_of_requested_size(tmp_path):
     assert np.asarray(image).min() < 128  # strokes were drawn
 
 
-def test_render_blend_modes_differ(tmp_path):
+def test_render_blend_modes_differ(tmp_path, runner):
     write_svg(colourful_scene(2, n=30, width=64, height=64), tmp_path / "d.svg")
     pngs = []
     for blend in ("multiply", "over"):
@@ -41,7 +39,7 @@ def test_render_blend_modes_differ(tmp_path):
     assert np.abs(pngs[0] - pngs[1]).mean() > 0.5
 
 
-def test_default_renders_the_bundled_example(tmp_path):
+def test_default_renders_the_bundled_example(tmp_path, runner):
     out = tmp_path / "example.png"
     result = runner.invoke(app, ["render", "-o", str(out)])
     assert result.exit_code == 0, result.output

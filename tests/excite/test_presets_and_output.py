@@ -2,40 +2,39 @@
 
 import pytest
 import vpype as vp
-from typer.testing import CliRunner
 
 from plotkit.cli.app import app
 from plotkit.presets import load_pen_set, preset_files
+from plotkit.units import PX_PER_MM
 from tests.scenes import TINY_EXCITE
 
-runner = CliRunner()
 ARGS = TINY_EXCITE
 
 
-def test_bundled_pen_sets_load():
+def test_bundled_pen_sets_load(runner):
     assert {"black-fineliner", "stabilo-point-88", "highlighter"} <= set(preset_files("pens"))
     assert len(load_pen_set("stabilo-point-88").pens) == 8
     result = runner.invoke(app, ["presets"])
     assert result.exit_code == 0 and "stabilo-point-88" in result.output
 
 
-def test_pens_drawing_reads_back_in_vpype_with_real_pen_widths(tmp_path):
+def test_pens_drawing_reads_back_in_vpype_with_real_pen_widths(tmp_path, runner):
     out = tmp_path / "d.svg"
     result = runner.invoke(
         app, ["excite", *ARGS, "--pens", "stabilo-point-88", "--drawing-size", "10cm", "-o", str(out)]
     )
     assert result.exit_code == 0, result.output
     doc = vp.read_multilayer_svg(str(out), quantization=0.05)
-    assert doc.page_size == pytest.approx((100 * 96 / 25.4,) * 2)
+    assert doc.page_size == pytest.approx((100 * PX_PER_MM,) * 2)
     pens = {p.name: p for p in load_pen_set("stabilo-point-88").pens}
     assert len(doc.layers) >= 2
     for layer in doc.layers.values():
         pen = pens[layer.property("vp_name")]
-        assert layer.property("vp_pen_width") == pytest.approx(pen.width_mm * 96 / 25.4, rel=1e-6)
+        assert layer.property("vp_pen_width") == pytest.approx(pen.width_mm * PX_PER_MM, rel=1e-6)
         assert str(layer.property("vp_color")) == pen.color
 
 
-def test_user_presets_come_first_and_bad_ones_say_where(tmp_path, monkeypatch):
+def test_user_presets_come_first_and_bad_ones_say_where(tmp_path, monkeypatch, runner):
     (tmp_path / "pens").mkdir()
     (tmp_path / "pens" / "mine.toml").write_text(
         '[[pen]]\nname = "teal"\ncolor = "#008080"\nwidth_mm = 0.5\n'
@@ -60,7 +59,7 @@ def test_user_presets_come_first_and_bad_ones_say_where(tmp_path, monkeypatch):
         (["--pens", "black-fineliner", "--learn-widths"], "--learn-widths"),
     ],
 )
-def test_bad_pen_options_exit_2_with_one_line(tmp_path, args, problem):
+def test_bad_pen_options_exit_2_with_one_line(tmp_path, args, problem, runner):
     result = runner.invoke(app, ["excite", *ARGS, *args, "-o", str(tmp_path / "d.svg")])
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
@@ -95,7 +94,7 @@ def test_bundled_plotters_and_recipes_load():
     ],
 )
 def test_malformed_presets_give_one_line_naming_file_and_key(
-    tmp_path, monkeypatch, kind, name, text, problem
+    tmp_path, monkeypatch, kind, name, text, problem, runner
 ):
     (tmp_path / kind).mkdir()
     (tmp_path / kind / f"{name}.toml").write_text(text)

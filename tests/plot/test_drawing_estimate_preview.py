@@ -3,17 +3,16 @@
 import numpy as np
 import pytest
 from PIL import Image
-from typer.testing import CliRunner
 
 from plotkit.cli.app import app
 from plotkit.plot.drawing import read_drawing
 from plotkit.plot.schedule import estimate
 from plotkit.plotter.motion import Limits, plan_path
 from plotkit.presets import load_plotter
-from tests.scenes import write_layers
+from plotkit.units import PX_PER_MM
+from tests.drawings import write_layers
 
-runner = CliRunner()
-MM = 96 / 25.4
+MM = PX_PER_MM
 
 
 SQUARE = [(20, 20), (60, 20), (60, 60), (20, 60), (20, 20)]
@@ -30,7 +29,7 @@ def test_drawing_reads_layers_in_millimetres(tmp_path):
     assert drawing.page_mm == pytest.approx((200, 150))
 
 
-def test_estimate_adds_travel_drawing_and_pen_moves(tmp_path):
+def test_estimate_adds_travel_drawing_and_pen_moves(tmp_path, runner):
     svg = write_layers(tmp_path / "d.svg", [("#000000", 0.5, [SQUARE, [(100, 100), (150, 100)]])])
     plotter = load_plotter("axidraw-v3")
     e = estimate(read_drawing(svg), plotter)
@@ -52,7 +51,7 @@ def test_estimate_adds_travel_drawing_and_pen_moves(tmp_path):
     assert result.exit_code == 0 and "pen lifts" in result.output and "2" in result.output
 
 
-def test_preview_draws_each_layer_in_its_colour_at_real_width(tmp_path):
+def test_preview_draws_each_layer_in_its_colour_at_real_width(tmp_path, runner):
     svg = write_layers(
         tmp_path / "d.svg",
         [("#ff0000", 1.0, [[(20, 20), (180, 20)]]), ("#0000ff", 2.0, [[(20, 80), (180, 80)]])],
@@ -83,7 +82,7 @@ def test_preview_draws_each_layer_in_its_colour_at_real_width(tmp_path):
         ([("#000000", 0.5, [SQUARE])], ["--plotter", "axidraw-v9"], "unknown plotter preset"),
     ],
 )
-def test_estimate_refuses_bad_drawings_with_one_line(tmp_path, layers, args, problem):
+def test_estimate_refuses_bad_drawings_with_one_line(tmp_path, layers, args, problem, runner):
     svg = tmp_path / "d.svg"
     if layers is not None:
         write_layers(svg, layers)

@@ -22,12 +22,11 @@ from plotkit.plot.schedule import estimate, stroke_plans
 from plotkit.plot.session import Choice, PlotSession
 from plotkit.plotter.backends import open_backend
 from plotkit.plotter.ebb import EbbBackend
-from plotkit.plotter.emulator import EBBEmulator, Faults
+from plotkit.plotter.emulator import Faults
 from plotkit.plotter.sim import SimBackend
 from plotkit.presets import load_plotter
-from tests.scenes import write_layers
+from tests.drawings import write_layers
 
-runner = CliRunner()
 COLORS = ("#000000", "#d01010", "#1030d0")
 MOTION = ("SM", "XM", "LM", "LT", "HM", "SP", "EM")
 
@@ -94,8 +93,8 @@ def _plot(svg, port, **kw) -> int:
     return 0
 
 
-def test_ebb_backend_plots_a_multilayer_svg_as_drawn_in_planned_time(drawing_svg):
-    board = EBBEmulator(speedup=40)
+def test_ebb_backend_plots_a_multilayer_svg_as_drawn_in_planned_time(drawing_svg, runner, emulator):
+    board = emulator(speedup=40)
     port = board.start()
     try:
         result = runner.invoke(app, ["plot", str(drawing_svg), "--port", port, "--yes"])
@@ -118,9 +117,9 @@ def test_ebb_backend_plots_a_multilayer_svg_as_drawn_in_planned_time(drawing_svg
     assert journal.finished and journal.strokes_done == 12
 
 
-def test_dropped_links_resume_with_every_segment_drawn_once(drawing_svg):
+def test_dropped_links_resume_with_every_segment_drawn_once(drawing_svg, emulator):
     rng = np.random.default_rng(7)
-    board = EBBEmulator(speedup=60)
+    board = emulator(speedup=60)
     port = board.start()
     drops, restarted = 0, Counter()
     try:
@@ -149,8 +148,8 @@ def test_dropped_links_resume_with_every_segment_drawn_once(drawing_svg):
             assert count < 1.03 + restarted[per_layer[k], index_in_layer[k], seg], (k, seg, count)
 
 
-def test_pause_button_parks_asks_and_goes_on(drawing_svg):
-    board = EBBEmulator(speedup=8, faults=Faults(button_at=frozenset({150})))
+def test_pause_button_parks_asks_and_goes_on(drawing_svg, emulator):
+    board = emulator(speedup=8, faults=Faults(button_at=frozenset({150})))
     plotter = load_plotter("axidraw-v3")
     drawing = read_drawing(drawing_svg)
     asked = []
@@ -207,10 +206,10 @@ def test_pauses_follow_drawing_time_on_an_injected_clock(tmp_path):
     assert result.pauses == 2 and journal.strokes_done == 12
 
 
-def test_a_board_that_lost_power_is_homed_by_hand_before_anything_moves(drawing_svg):
+def test_a_board_that_lost_power_is_homed_by_hand_before_anything_moves(drawing_svg, emulator):
     plotter = load_plotter("axidraw-v3")
     path = journal_path(drawing_svg)
-    board = EBBEmulator(speedup=60, faults=Faults(drop_after=300))
+    board = emulator(speedup=60, faults=Faults(drop_after=300))
     try:
         assert _plot(drawing_svg, board.start()) == 1
         board.power_cycle()  # the carriage stays mid-page, the counters are gone
@@ -238,11 +237,11 @@ def test_a_board_that_lost_power_is_homed_by_hand_before_anything_moves(drawing_
     assert sum(int((c > 1.03).sum()) for c in counts) <= 1  # only the segment it stopped in
 
 
-def test_quit_at_a_pause_keeps_progress_for_resume(drawing_svg):
+def test_quit_at_a_pause_keeps_progress_for_resume(drawing_svg, emulator):
     plotter = load_plotter("axidraw-v3")
     drawing = read_drawing(drawing_svg)
     path = journal_path(drawing_svg)
-    board = EBBEmulator(speedup=60)
+    board = emulator(speedup=60)
     try:
         backend = EbbBackend(plotter, board.start())
         session = PlotSession(
@@ -263,8 +262,8 @@ def test_quit_at_a_pause_keeps_progress_for_resume(drawing_svg):
 
 
 @pytest.mark.parametrize("presses", [1, 2])
-def test_ctrl_c_leaves_the_pen_up_and_a_valid_journal(drawing_svg, presses):
-    board = EBBEmulator(speedup=3)
+def test_ctrl_c_leaves_the_pen_up_and_a_valid_journal(drawing_svg, presses, emulator):
+    board = emulator(speedup=3)
     port = board.start()
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
     proc = subprocess.Popen(
@@ -306,7 +305,7 @@ def test_ctrl_c_leaves_the_pen_up_and_a_valid_journal(drawing_svg, presses):
 
 
 def _one_line_exit_2(args, board=None):
-    result = runner.invoke(app, args)
+    result = CliRunner().invoke(app, args)
     lines = result.stderr.strip().splitlines()
     assert result.exit_code == 2 and len(lines) == 1 and "Traceback" not in result.output, result.output
     return lines[0]
@@ -323,7 +322,7 @@ def _one_line_exit_2(args, board=None):
         ("ok", ["--pause-every", "20 minutes"], "--pause-every takes a duration"),
     ],
 )
-def test_bad_input_is_one_line_and_moves_nothing(tmp_path, content, extra, problem):
+def test_bad_input_is_one_line_and_moves_nothing(tmp_path, content, extra, problem, emulator):
     svg = tmp_path / "d.svg"
     if content == "big":
         write_layers(svg, [("#000000", 0.3, [[(10, 10), (400, 200)]])], page=(420, 297))
@@ -331,7 +330,7 @@ def test_bad_input_is_one_line_and_moves_nothing(tmp_path, content, extra, probl
         write_layers(svg, _layers(2, layers=1, strokes=2))
     elif content is not None:
         svg.write_text(content)
-    board = EBBEmulator(speedup=50)
+    board = emulator(speedup=50)
     try:
         line = _one_line_exit_2(["plot", str(svg), "--port", board.start(), "--yes", *extra])
     finally:
@@ -350,9 +349,9 @@ def test_unknown_port_and_not_a_board(tmp_path):
     )
 
 
-def test_resume_refuses_a_changed_drawing_and_keeps_the_journal(tmp_path):
+def test_resume_refuses_a_changed_drawing_and_keeps_the_journal(tmp_path, emulator):
     svg = write_layers(tmp_path / "d.svg", _layers(3, layers=1, strokes=3))
-    board = EBBEmulator(speedup=60, faults=Faults(drop_after=80))
+    board = emulator(speedup=60, faults=Faults(drop_after=80))
     try:
         assert _plot(svg, board.start()) == 1
         path = journal_path(svg)
@@ -372,9 +371,9 @@ def test_resume_refuses_a_changed_drawing_and_keeps_the_journal(tmp_path):
         board.stop()
 
 
-def test_without_a_terminal_it_asks_for_yes(tmp_path):
+def test_without_a_terminal_it_asks_for_yes(tmp_path, emulator):
     svg = write_layers(tmp_path / "d.svg", _layers(2, layers=1, strokes=2))
-    board = EBBEmulator(speedup=50)
+    board = emulator(speedup=50)
     try:
         line = _one_line_exit_2(["plot", str(svg), "--port", board.start(), "--pause-every", "20m"])
     finally:
@@ -382,16 +381,16 @@ def test_without_a_terminal_it_asks_for_yes(tmp_path):
     assert "add --yes" in line and board.commands == []
 
 
-def test_dry_run_counts_pauses_and_sends_nothing(drawing_svg):
+def test_dry_run_counts_pauses_and_sends_nothing(drawing_svg, runner):
     result = runner.invoke(app, ["plot", str(drawing_svg), "--dry-run", "--pause-every", "5s"])
     assert result.exit_code == 0, result.output
     assert "would pause" in result.stderr and "Nothing was sent" in result.stderr
     assert not journal_path(drawing_svg).exists()
 
 
-def test_axidraw_backend_without_pyaxidraw_says_how_to_install(drawing_svg, monkeypatch):
+def test_axidraw_backend_without_pyaxidraw_says_how_to_install(drawing_svg, monkeypatch, runner, emulator):
     monkeypatch.setitem(sys.modules, "pyaxidraw", None)  # import fails, as where it is not installed
-    board = EBBEmulator()
+    board = emulator()
     try:
         args = ["plot", str(drawing_svg), "--backend", "axidraw", "--port", board.start(), "--yes"]
         result = runner.invoke(app, args)
@@ -402,9 +401,9 @@ def test_axidraw_backend_without_pyaxidraw_says_how_to_install(drawing_svg, monk
     assert board.commands == []
 
 
-def test_axidraw_backend_plots_through_pyaxidraw(drawing_svg):
+def test_axidraw_backend_plots_through_pyaxidraw(drawing_svg, emulator):
     pytest.importorskip("pyaxidraw", reason="pyaxidraw is not on PyPI; install it to test this backend")
-    board = EBBEmulator(speedup=40, faults=Faults(button_at=frozenset({150})))
+    board = emulator(speedup=40, faults=Faults(button_at=frozenset({150})))
     plotter = load_plotter("axidraw-v3")
     asked = []
 

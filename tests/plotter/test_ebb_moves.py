@@ -7,7 +7,6 @@ import pytest
 from plotkit.plot.drawing import PenLayer, PlotDrawing
 from plotkit.plot.schedule import estimate
 from plotkit.plotter.ebb_moves import MoveWriter, servo_position
-from plotkit.plotter.emulator import EBBEmulator
 from plotkit.plotter.motion import plan_path, plotter_limits
 from plotkit.presets import load_plotter
 
@@ -24,7 +23,7 @@ def _segment_distance(points: np.ndarray, polyline: np.ndarray) -> np.ndarray:
     return np.linalg.norm(points[:, None] - (a + t[..., None] * ab), axis=-1).min(1)
 
 
-def test_plot_into_emulator_matches_input_and_planned_time():
+def test_plot_into_emulator_matches_input_and_planned_time(emulator):
     rng = np.random.default_rng(0)
     strokes = tuple(
         np.cumsum(rng.uniform(-8, 8, (rng.integers(3, 12), 2)), 0) + rng.uniform(40, 120, 2)
@@ -33,7 +32,7 @@ def test_plot_into_emulator_matches_input_and_planned_time():
     drawing = PlotDrawing((PenLayer(1, "black", "#000000", 0.3, strokes),), None)
     plotter = load_plotter("axidraw-v3")
     down, up = plotter_limits(plotter)
-    board = EBBEmulator(speedup=25)
+    board = emulator(speedup=25)
     port = ebb.testPort(board.start())
     try:
         for cmd in (

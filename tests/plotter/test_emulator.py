@@ -12,19 +12,20 @@ import pytest
 import serial
 import vpype as vp
 
-from plotkit.plotter.emulator import EBBEmulator, Faults
+from plotkit.plotter.emulator import Faults
+from plotkit.units import PX_PER_MM, STEPS_PER_MM
 
-MM = 80  # steps per mm at 16x microstepping
+MM = round(STEPS_PER_MM)  # steps per mm at 16x microstepping, as an integer
 
 
 @pytest.fixture
-def board():
-    emulator = EBBEmulator(speedup=20)
-    port = ebb.testPort(emulator.start())  # plotink's own check: 'v' answered with 'EBB...'
+def board(emulator):
+    em = emulator(speedup=20)
+    port = ebb.testPort(em.start())  # plotink's own check: 'v' answered with 'EBB...'
     assert port is not None
-    yield emulator, port
+    yield em, port
     port.close()
-    emulator.stop()
+    em.stop()
 
 
 def test_replies_match_the_firmware(board):
@@ -56,9 +57,9 @@ def test_pen_down_moves_are_recorded_in_millimetres(board):
     assert ebb.query(port, "QS\r").startswith("0,0")
 
 
-def test_queued_commands_hold_the_host_back():
-    emulator = EBBEmulator(speedup=1)
-    port = serial.Serial(emulator.start(), timeout=5)
+def test_queued_commands_hold_the_host_back(emulator):
+    em = emulator(speedup=1)
+    port = serial.Serial(em.start(), timeout=5)
     try:
         t0 = time.monotonic()
         for _ in range(3):
@@ -68,10 +69,10 @@ def test_queued_commands_hold_the_host_back():
         # the third waited for the first to finish (1 s), not for the second too (2 s): one
         # slot of queue; long moves leave room for a loaded machine's jitter
         assert 0.9 < held < 1.7
-        assert emulator.wait_idle() and emulator.paper.move_seconds == pytest.approx(3.0)
+        assert em.wait_idle() and em.paper.move_seconds == pytest.approx(3.0)
     finally:
         port.close()
-        emulator.stop()
+        em.stop()
 
 
 def test_out_of_range_step_rates_are_errors(board):
@@ -81,9 +82,9 @@ def test_out_of_range_step_rates_are_errors(board):
     assert emulator.wait_idle() and emulator.paper.move_seconds == 0
 
 
-def test_faults_drop_the_link_and_press_the_button():
-    emulator = EBBEmulator(speedup=50, faults=Faults(drop_after=2, button_at=frozenset({2})))
-    port = serial.Serial(emulator.start(), timeout=0.5)
+def test_faults_drop_the_link_and_press_the_button(emulator):
+    em = emulator(speedup=50, faults=Faults(drop_after=2, button_at=frozenset({2})))
+    port = serial.Serial(em.start(), timeout=0.5)
     try:
         port.write(b"V\r")
         assert port.readline().startswith(b"EBB")
@@ -123,4 +124,4 @@ def test_emulate_command_records_paper_svg(tmp_path):
     assert "1 strokes" in out
     doc = vp.read_multilayer_svg(str(record), 0.1)
     x0, y0, x1, y1 = doc.bounds()
-    assert (x1 - x0, y1 - y0) == pytest.approx((40 * 96 / 25.4, 20 * 96 / 25.4), rel=1e-3)
+    assert (x1 - x0, y1 - y0) == pytest.approx((40 * PX_PER_MM, 20 * PX_PER_MM), rel=1e-3)
