@@ -21,6 +21,7 @@ import torch
 
 from optim.augment import Augment
 from optim.errors import ExciteError
+from optim.limits import describe, number, within
 from optim.models import Truncated, load_model, resolve_layer
 from optim.objectives import Term, check_channels, evaluate, parse_objective
 from optim.render import StrokeScene, render
@@ -69,18 +70,29 @@ class ExciteSettings:
             raise ExciteError(
                 "--learn-widths does not combine with pens: each stroke draws at its pen's width"
             )
-        lo, hi = self.segments
-        for name, ok in (
-            ("paths", self.paths >= 1),
-            ("steps", self.steps >= 1),
-            ("size", self.size >= 32),
-            ("stroke width", self.stroke_width > 0 and all(w > 0 for w in self.pen_widths)),
-            ("segments", 1 <= lo <= hi),
-            ("tile", self.tile >= 1),
-            ("finetune steps", self.finetune_steps >= 0),
+        a = self.augment
+        for name, values in (
+            ("paths", [self.paths]),
+            ("segments", list(self.segments)),
+            ("size", [self.size]),
+            ("steps", [self.steps]),
+            ("lr", [self.lr]),
+            ("stroke_width", [self.stroke_width, *self.pen_widths]),
+            ("tile", [self.tile]),
+            ("finetune_steps", [self.finetune_steps]),
+            ("batch", [a.batch]),
+            ("input_size", [a.size]),
+            ("perspective", [a.perspective]),
+            ("crop_scale", list(a.crop_scale)),
+            ("jitter", [a.jitter]),
+            ("seed", [self.seed]),
         ):
-            if not ok:
-                raise ExciteError(f"{name} out of range; see --help for the allowed values")
+            bad = [v for v in values if not within(name, v)]
+            if bad:
+                raise ExciteError(f"{name} must be {describe(name)}, got {number(bad[0])}")
+        for name, (lo, hi) in (("segments", self.segments), ("crop_scale", a.crop_scale)):
+            if lo > hi:
+                raise ExciteError(f"{name} range {lo:g}-{hi:g} runs backwards; give the low end first")
 
     @property
     def canvas(self) -> int:
@@ -229,6 +241,39 @@ def _save(path: Path, payload: dict) -> None:
     os.replace(tmp, path)
 
 
+# Bytes a run holds per pixel: of the canvas (image, coverage, gradients, the final render),
+# and of each view the network sees (activations kept for backward; VGG16 to conv4_3 keeps
+# about 1.5 kB a pixel). Rough on purpose: they refuse runs that cannot fit, no more.
+CANVAS_BYTES_PER_PIXEL = 64
+VIEW_BYTES_PER_PIXEL = 2_048
+
+
+def memory_needed(settings: ExciteSettings) -> int:
+    """About how many bytes a run of ``settings`` needs at its peak."""
+    views = settings.augment.batch * settings.augment.size**2
+    return CANVAS_BYTES_PER_PIXEL * settings.canvas**2 + VIEW_BYTES_PER_PIXEL * views
+
+
+def memory_available(device: torch.device) -> int:
+    """Free memory on ``device``: the GPU's, or what the system can give without swapping."""
+    if device.type == "cuda":
+        return torch.cuda.mem_get_info(device)[0]
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            info = dict(line.split(":", 1) for line in f)
+        return int(info["MemAvailable"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
+
+def _too_big(settings: ExciteSettings, needed: int, available: int) -> ExciteError:
+    return ExciteError(
+        f"this run needs about {needed / 2**30:.1f} GiB (a {settings.canvas} px canvas, "
+        f"{settings.augment.batch} views of {settings.augment.size} px) and {available / 2**30:.1f} GiB "
+        "is free; use a smaller --size, --tile, --batch or --input-size"
+    )
+
+
 def excite(
     settings: ExciteSettings,
     *,
@@ -238,8 +283,30 @@ def excite(
     checkpoint_every: float = 10.0,
     progress: Callable[[Progress], None] | None = None,
 ) -> ExciteResult:
-    """Run (or resume) the optimization; Ctrl-C saves the checkpoint, then re-raises."""
+    """Run (or resume) the optimization; Ctrl-C saves the checkpoint, then re-raises.
+
+    A run that cannot fit in memory is refused before it starts, and one that runs out
+    anyway stops with ``ExciteError`` (its last checkpoint kept) rather than a traceback."""
     dev = pick_device(device)
+    needed, available = memory_needed(settings), memory_available(dev)
+    if needed > available:
+        raise _too_big(settings, needed, available)
+    try:
+        return _excite(settings, dev, checkpoint, resume, checkpoint_every, progress)
+    except (torch.OutOfMemoryError, RuntimeError) as exc:
+        if isinstance(exc, torch.OutOfMemoryError) or "allocate" in str(exc):
+            raise _too_big(settings, needed, memory_available(dev)) from None
+        raise
+
+
+def _excite(
+    settings: ExciteSettings,
+    dev: torch.device,
+    checkpoint: Path | None,
+    resume: bool,
+    checkpoint_every: float,
+    progress: Callable[[Progress], None] | None,
+) -> ExciteResult:
     network = Network(settings, dev)
     state = _initial_state(settings, dev)
     tiled_from = settings.steps if settings.tile > 1 else None  # steps done when tiling happens

@@ -45,10 +45,8 @@ class _Stopped(click.ClickException):
 def click_options(command: Callable) -> Callable:
     """Decorate a click command with every excite option (None = not given)."""
     for o in reversed(EXCITE_OPTIONS):
-        if o.kind is bool:
-            command = click.option(o.flag, o.name, is_flag=True, default=False, help=o.help_text)(command)
-        else:
-            command = click.option(o.flag, o.name, type=o.kind, default=None, help=o.help_text)(command)
+        kind = None if o.kind is bool else o.kind
+        command = click.option(o.declaration, o.name, type=kind, default=None, help=o.help_text)(command)
     return command
 
 
@@ -59,7 +57,11 @@ def click_options(command: Callable) -> Callable:
     default="a4",
     help="Page: a4, a3, letter, WxH. [default: a4]",
 )
-@click.option("--landscape", is_flag=True, help="Turn the page to landscape.")
+@click.option(
+    "--landscape/--portrait",
+    default=True,
+    help="Page orientation; landscape is how an AxiDraw V3 takes A4. [default: landscape]",
+)
 @click.option(
     "--margin",
     type=vpype_cli.LengthType(),

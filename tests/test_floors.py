@@ -50,8 +50,17 @@ def _offending(files: list[Path], forbidden: set[str], prefixes: tuple[str, ...]
 
 def test_paper_side_never_imports_torch_the_optimizer_or_the_cli():
     files = _modules("plotkit/plot") + _modules("plotkit/plotter") + _modules("plotkit/presets")
-    files += [ROOT / "plotkit/errors.py", ROOT / "plotkit/units.py", ROOT / "plotkit/excite/options.py"]
+    files += [ROOT / "plotkit/errors.py", ROOT / "plotkit/units.py"]
     assert not _offending(files, TORCH | TERMINAL | {"optim"}, ("plotkit.excite", "plotkit.cli"))
+
+
+def test_the_option_table_vpype_loads_at_start_needs_no_torch():
+    """It reads the optimizer's limits and errors, two modules that import nothing."""
+    light = ("optim.limits", "optim.errors")
+    table = ROOT / "plotkit/excite/options.py"
+    assert not [n for n in _imports(table) if n.startswith("optim") and n not in light]
+    assert not _offending([table], TORCH | TERMINAL, ("plotkit.cli",))
+    assert not _offending([ROOT / "optim/limits.py", ROOT / "optim/errors.py"], TORCH | {"plotkit"})
 
 
 def test_plotter_floor_does_not_reach_up_into_plot():

@@ -25,7 +25,7 @@ def test_pipeline_writes_one_layer_per_pen_inside_the_margins(tmp_path):
         f"neuronexc {FAST} --pens stabilo-point-88 --page-size a4 --margin 20mm linemerge linesort "
         f"write {out}"
     )
-    assert doc.page_size == pytest.approx((210 * MM, 297 * MM), rel=1e-4)
+    assert doc.page_size == pytest.approx((297 * MM, 210 * MM), rel=1e-4)  # landscape by default
     pens = {p.name: p for p in load_pen_set("stabilo-point-88").pens}
     assert len(doc.layers) >= 2
     for layer in doc.layers.values():
@@ -33,23 +33,23 @@ def test_pipeline_writes_one_layer_per_pen_inside_the_margins(tmp_path):
         assert str(layer.property(vp.METADATA_FIELD_COLOR)) == pen.color
         assert layer.property(vp.METADATA_FIELD_PEN_WIDTH) == pytest.approx(pen.width_mm * MM)
     x0, y0, x1, y1 = doc.bounds()
-    assert x0 >= 20 * MM - 1e-6 and x1 <= 190 * MM + 1e-6  # drawing 170 mm wide, centred
-    assert y0 >= 20 * MM - 1e-6 and y1 <= 277 * MM + 1e-6
+    assert x0 >= 63.5 * MM - 1e-6 and x1 <= 233.5 * MM + 1e-6  # drawing 170 mm wide, centred
+    assert y0 >= 20 * MM - 1e-6 and y1 <= 190 * MM + 1e-6
     back = vpype_cli.execute(f"read {out}")
     assert len(back.layers) == len(doc.layers)
     assert back.page_size == pytest.approx(doc.page_size, rel=1e-4)
 
 
-def test_existing_layers_are_kept_and_width_landscape_apply(tmp_path):
+def test_existing_layers_are_kept_and_width_portrait_apply(tmp_path):
     doc = vpype_cli.execute(
-        f"rect --layer 1 0 0 10mm 10mm neuronexc {FAST} --pens black-fineliner --page-size a3 --landscape "
+        f"rect --layer 1 0 0 10mm 10mm neuronexc {FAST} --pens black-fineliner --page-size a3 --portrait "
         "--width 10cm"
     )
     assert 1 in doc.layers and len(doc.layers[1]) == 1
     assert len(doc.layers) == 2
     new = next(lid for lid in doc.layers if lid != 1)
     x0, y0, x1, y1 = doc.layers[new].bounds()
-    assert doc.page_size[0] > doc.page_size[1]  # landscape
+    assert doc.page_size[0] < doc.page_size[1]  # portrait
     assert x1 - x0 <= 100 * MM + 1e-6 and y1 - y0 <= 100 * MM + 1e-6
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from importlib import metadata
+from typing import Annotated
+
 import typer
 
 from plotkit.cli import excite_commands, plot_commands
+
+DISTRIBUTION = "vpype-neuronexc"  # the name plotkit is installed under (pyproject.toml)
 
 app = typer.Typer(
     help="Neuron-excitation drawings for pen plotters.",
@@ -14,8 +19,19 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"plotkit {metadata.version(DISTRIBUTION)}")
+        raise typer.Exit()
+
+
 @app.callback()
-def main() -> None:
+def main(
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = None,
+) -> None:
     """Neuron-excitation drawings for pen plotters."""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -17,6 +18,9 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 stderr = Console(stderr=True)
+# Without a terminal (a pipe, a file) rich would fit tables to 80 columns and cut them: lines
+# stay whole instead.
+stdout = Console(width=None if sys.stdout.isatty() else 100_000)
 
 
 def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:

@@ -13,16 +13,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from plotkit.cli.boundary import exits_cleanly, stderr
+from plotkit.cli.boundary import stdout as console
 from plotkit.cli.progress import excite_bar
 from plotkit.excite.options import BY_NAME, EXCITE_OPTIONS, Option
 from plotkit.presets import preset_files, read_pen_set, read_plotter, read_recipe
 from plotkit.units import millimetres
-
-console = Console()
 
 
 class BlendChoice(StrEnum):
@@ -48,7 +47,9 @@ def render(
 
     svg = svg if svg is not None else EXAMPLE_SVG
     output = output if output is not None else Path(svg.name).with_suffix(".png")
-    image = rasterize_svg(svg, size=size, blend=blend.value)
+    image, note = rasterize_svg(svg, size=size, blend=blend.value)
+    if note is not None:
+        stderr.print(f"Note: {note}.", highlight=False, soft_wrap=True)
     image.save(output)
     console.print(f"Wrote {output} ({image.width}x{image.height} px, {blend.value} blend)")
 
@@ -102,13 +103,10 @@ def _excite(
 def typer_parameters(options: tuple[Option, ...]) -> list[inspect.Parameter]:
     """Keyword parameters typer reads as these options (None = not given)."""
     params = []
-    for o in options:
-        annotation = Annotated[
-            (bool if o.kind is bool else o.kind | None), typer.Option(o.flag, help=o.help_text)
-        ]
-        default = False if o.kind is bool else None
+    for o in options:  # help is rich markup to typer: its [ranges; defaults] are escaped
+        annotation = Annotated[o.kind | None, typer.Option(o.declaration, help=escape(o.help_text))]
         params.append(
-            inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+            inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
         )
     return params
 

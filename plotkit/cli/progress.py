@@ -1,7 +1,9 @@
-"""The optimizer's progress as a rich bar on stderr (``plotkit excite``, ``vpype neuronexc``)."""
+"""The optimizer's progress on stderr (``plotkit excite``, ``vpype neuronexc``): a rich bar at
+a terminal, and without one (a log file, ``nohup``) a plain full line every few seconds."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -16,6 +18,10 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from plotkit.units import format_duration
+
+PLAIN_EVERY_S = 10.0  # without a terminal: one line this often, and at the last step
+
 if TYPE_CHECKING:  # torch loads only when a command runs the optimizer
     from optim.excite import Progress as StepProgress
 
@@ -25,9 +31,27 @@ def excite_bar(console: Console, quiet: bool) -> Iterator[Callable[[StepProgress
     """A progress callback for ``run_excite``; the bar appears at the first step, so errors
     while loading the model stay one clean line, and it is gone when the block ends."""
     bars: list[Progress] = []
+    said_at: list[float] = []
+
+    def plain(p: StepProgress) -> None:
+        now = time.monotonic()
+        if said_at and now - said_at[0] < PLAIN_EVERY_S and p.step < p.steps:
+            return
+        said_at[:] = [now]
+        rate = p.step / max(p.seconds, 1e-9)
+        eta = (p.steps - p.step) / max(rate, 1e-9)
+        console.print(
+            f"excite: {p.phase} step {p.step}/{p.steps}, activation {p.activation:.4g}, "
+            f"{rate:.2f} steps/s, elapsed {format_duration(p.seconds)}, ETA {format_duration(eta)}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
     def show(p: StepProgress) -> None:
         if quiet:
+            return
+        if not console.is_terminal:
+            plain(p)
             return
         if not bars:
             bars.append(

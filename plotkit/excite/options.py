@@ -2,8 +2,11 @@
 
 Each option is a row of ``EXCITE_OPTIONS``; the typer signature (``plotkit.cli``) and the
 click decorators (``plotkit.vpype_plugin``) are both generated from it, and ``resolve``
-merges defaults, a recipe preset and what the user typed. Free of torch, typer and click:
-vpype imports this table at start, for every command.
+merges defaults, a recipe preset and what the user typed, refusing values out of range.
+Free of torch, typer and click: vpype imports this table at start, for every command.
+
+A value the user gives always wins, 0 included; flags are three-way (``--neuron``,
+``--no-neuron``, or not given) so that a recipe's flag can be turned off too.
 """
 
 from __future__ import annotations
@@ -11,7 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from optim.limits import LIMITS, describe, number, within
+from plotkit.errors import UserError
 from plotkit.presets import load_recipe
+
+NOTES = {"channel": " (channels start at 0)"}  # said with an out-of-range value
 
 
 @dataclass(frozen=True)
@@ -26,8 +33,18 @@ class Option:
         return "--" + self.name.replace("_", "-")
 
     @property
+    def declaration(self) -> str:
+        """How typer and click declare it: flags come as --name/--no-name."""
+        return f"{self.flag}/--no-{self.flag[2:]}" if self.kind is bool else self.flag
+
+    @property
     def help_text(self) -> str:
-        return self.help if self.kind is bool else f"{self.help} [default: {self.default}]"
+        said = []
+        if self.name in LIMITS:
+            said.append(describe(self.name))
+        if self.default is not None and self.kind is not bool:
+            said.append(f"default: {self.default}")
+        return f"{self.help} [{'; '.join(said)}]" if said else self.help
 
 
 EXCITE_OPTIONS: tuple[Option, ...] = (
@@ -62,9 +79,17 @@ BY_NAME = {o.name: o for o in EXCITE_OPTIONS}
 
 
 def resolve(values: dict[str, Any]) -> dict[str, Any]:
-    """Defaults, then the recipe named by --preset, then the options given."""
+    """Defaults, then the recipe named by --preset, then the options given (None: not given)."""
     merged = {o.name: o.default for o in EXCITE_OPTIONS}
-    if values.get("preset"):
-        merged.update(load_recipe(values["preset"], BY_NAME))
-    merged.update({k: v for k, v in values.items() if k in BY_NAME and v not in (None, False)})
+    recipe = load_recipe(values["preset"], BY_NAME) if values.get("preset") is not None else {}
+    given = {k: v for k, v in values.items() if k in BY_NAME and v is not None}
+    merged.update(recipe)
+    merged.update(given)
+    for o in EXCITE_OPTIONS:
+        value = merged[o.name]
+        if o.kind in (int, float) and o.name in LIMITS and not within(o.name, value):
+            where = f" (from recipe {values['preset']})" if o.name in recipe and o.name not in given else ""
+            raise UserError(
+                f"{o.flag} must be {describe(o.name)}{NOTES.get(o.name, '')}, got {number(value)}{where}"
+            )
     return merged

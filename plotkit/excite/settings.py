@@ -7,17 +7,21 @@ from typing import Any
 
 from optim.augment import Augment
 from optim.excite import COLOR_MODES, ExciteSettings
+from optim.limits import describe, within
 from plotkit.errors import UserError
 from plotkit.excite.options import resolve
 from plotkit.presets import PenSet, load_pen_set
 
 
-def _range(text: str, kind: type, option: str) -> tuple:
-    """'1-3' -> (1, 3); '2' -> (2, 2)."""
+def _range(text: str, kind: type, name: str) -> tuple:
+    """'1-3' -> (1, 3); '2' -> (2, 2); each end within the option's limits."""
+    option = "--" + name.replace("_", "-")
     try:
         parts = [kind(p) for p in text.split("-", 1)] if "-" in text.strip("-") else [kind(text)] * 2
     except ValueError:
         raise UserError(f"{option} takes a number or a range like 1-3, got {text!r}") from None
+    if not all(within(name, p) for p in parts) or parts[0] > parts[1]:
+        raise UserError(f"{option} takes numbers {describe(name)}, low end first, got {text!r}")
     return tuple(parts)
 
 
@@ -45,7 +49,7 @@ def settings_from_options(values: dict[str, Any], drawing_mm: float) -> ExciteRu
         weights=v["weights"],
         objective=v["objective"] or f"{v['layer']}:{v['channel']}{'@neuron' if v['neuron'] else ''}",
         paths=v["paths"],
-        segments=_range(str(v["segments"]), int, "--segments"),
+        segments=_range(str(v["segments"]), int, "segments"),
         size=v["size"],
         steps=v["steps"],
         lr=v["lr"],
@@ -60,7 +64,7 @@ def settings_from_options(values: dict[str, Any], drawing_mm: float) -> ExciteRu
             v["batch"],
             v["input_size"],
             v["perspective"],
-            _range(str(v["crop_scale"]), float, "--crop-scale"),
+            _range(str(v["crop_scale"]), float, "crop_scale"),
             v["jitter"],
         ),
         seed=v["seed"],

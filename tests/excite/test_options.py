@@ -1,0 +1,121 @@
+"""Every optimizer option at its edges: 0 kept, out of range refused with the range,
+recipes overridden by what the user gives (issue 11, items 1 and 6)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from optim.limits import LIMITS, number
+from plotkit.cli.app import app
+from plotkit.errors import UserError
+from plotkit.excite.options import BY_NAME, EXCITE_OPTIONS, resolve
+from plotkit.excite.settings import settings_from_options
+from tests.scenes import TINY_EXCITE
+
+NUMERIC = [o for o in EXCITE_OPTIONS if o.kind in (int, float) and o.name in LIMITS]
+
+
+def _recipe(tmp_path, monkeypatch, text: str) -> str:
+    (tmp_path / "recipes").mkdir(exist_ok=True)
+    (tmp_path / "recipes" / "mine.toml").write_text(text)
+    monkeypatch.setenv("PLOTKIT_PRESETS", str(tmp_path))
+    return "mine"
+
+
+def test_zero_is_a_value_not_a_missing_option():
+    zeros = {"channel": 0, "jitter": 0, "perspective": 0.0, "seed": 0, "finetune_steps": 0}
+    assert {k: resolve(zeros)[k] for k in zeros} == zeros
+    run = settings_from_options({**zeros, "weights": "random"}, 150.0)
+    assert run.settings.objective == "conv3_3:0"
+    assert run.settings.augment.jitter == 0 and run.settings.augment.perspective == 0.0
+
+
+@pytest.mark.parametrize("option", NUMERIC, ids=lambda o: o.name)
+def test_each_option_at_its_edges(option):
+    low, high = LIMITS[option.name]
+    assert resolve({option.name: option.kind(low)})[option.name] == low  # the edge itself is kept
+    refused = [low - 1 if option.kind is int else low - 0.5, -1]
+    if high is not None:
+        assert resolve({option.name: option.kind(high)})[option.name] == high
+        refused.append(high * 10 + 1)
+    if low > 0:
+        refused.append(0)
+    for value in refused:
+        if value >= low and (high is None or value <= high):
+            continue
+        value = option.kind(value)
+        with pytest.raises(UserError, match=rf"^{option.flag} must be .*got {re.escape(number(value))}"):
+            resolve({option.name: value})
+
+
+@pytest.mark.parametrize("option", NUMERIC, ids=lambda o: o.name)
+def test_a_given_value_overrides_the_recipe_zero_included(option, tmp_path, monkeypatch):
+    low, high = LIMITS[option.name]
+    mine, theirs = option.kind(low), option.kind(high if high is not None else low + 5)
+    name = _recipe(tmp_path, monkeypatch, f"{option.name} = {theirs!r}\n")
+    assert resolve({"preset": name})[option.name] == theirs
+    assert resolve({"preset": name, option.name: mine})[option.name] == mine
+
+
+def test_flags_turn_a_recipes_flag_off(tmp_path, monkeypatch):
+    name = _recipe(tmp_path, monkeypatch, "neuron = true\nlearn_widths = true\n")
+    assert resolve({"preset": name})["neuron"] is True
+    assert resolve({"preset": name, "neuron": False, "learn_widths": False})["neuron"] is False
+    run = settings_from_options({"preset": name, "neuron": False, "learn_widths": False}, 150.0)
+    assert not run.settings.objective.endswith("@neuron") and not run.settings.learn_widths
+
+
+def test_a_recipes_value_out_of_range_names_the_recipe(tmp_path, monkeypatch):
+    name = _recipe(tmp_path, monkeypatch, "paths = 0\n")
+    with pytest.raises(UserError, match=r"--paths must be from 1 to 100000, got 0 \(from recipe mine\)"):
+        resolve({"preset": name})
+
+
+@pytest.mark.parametrize(
+    "args,problem",
+    [
+        (["--channel", "-1"], "--channel must be 0 or more (channels start at 0), got -1"),
+        (["--paths", "0"], "--paths must be from 1 to 100000, got 0"),
+        (["--steps", "0"], "--steps must be from 1 to 1000000, got 0"),
+        (["--batch", "0"], "--batch must be from 1 to 256, got 0"),
+        (["--tile", "0"], "--tile must be from 1 to 32, got 0"),
+        (["--size", "100000"], "--size must be from 32 to 16384, got 100000"),
+        (["--segments", "0-3"], "--segments takes numbers from 1 to 16"),
+        (["--crop-scale", "0.9-0.2"], "low end first"),
+        (["--size", "16000", "--tile", "32"], "GiB (a 512000 px canvas"),
+        (["--checkpoint-every", "0"], "--checkpoint-every must be a positive number"),
+    ],
+)
+def test_out_of_range_is_one_line_naming_the_range(args, problem, tmp_path, runner):
+    result = runner.invoke(app, ["excite", "--weights", "random", "-o", str(tmp_path / "d.svg"), *args])
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 1 and problem in lines[0], result.stderr
+
+
+def test_channel_0_is_drawn_and_recorded(tmp_path, runner):
+    out = tmp_path / "d.svg"
+    args = [a if a != "2" else "0" for a in TINY_EXCITE]  # TINY_EXCITE draws channel 2
+    result = runner.invoke(app, ["excite", *args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.with_suffix(".json").read_text())["settings"]["objective"] == "relu2_2:0"
+
+
+def test_help_shows_ranges_defaults_and_plain_usage(runner):
+    help_text = runner.invoke(app, ["excite", "--help"], env={"COLUMNS": "200"}).output
+    assert "[from 1 to 100000; default: 200]" in help_text
+    assert "[0 or more; default: 37]" in help_text and "--no-neuron" in help_text
+    plot_help = runner.invoke(app, ["plot", "--help"], env={"COLUMNS": "200"}).output
+    assert "plot [OPTIONS] SVG" in plot_help
+    assert "<bool>" not in plot_help and "{svg}" not in plot_help
+
+
+def test_version(runner):
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.startswith("plotkit ")
+
+
+def test_options_table_names_every_option_once():
+    assert len(BY_NAME) == len(EXCITE_OPTIONS)
