@@ -17,11 +17,12 @@ def runner() -> CliRunner:
 
 @pytest.fixture
 def emulator() -> Iterator[Callable[..., EBBEmulator]]:
-    """Make emulators (``emulator(speedup=20, faults=Faults(...))``); each is stopped at the end."""
+    """Make emulators (``emulator(speedup=20, faults=Faults(...), pen_change_s=...)``); each is
+    stopped at the end."""
     boards: list[EBBEmulator] = []
 
-    def make(speedup: float = 20.0, faults: Faults | None = None) -> EBBEmulator:
-        board = EBBEmulator(speedup=speedup, faults=faults)
+    def make(speedup: float = 20.0, faults: Faults | None = None, **options) -> EBBEmulator:
+        board = EBBEmulator(speedup=speedup, faults=faults, **options)
         boards.append(board)
         return board
 

@@ -5,6 +5,7 @@ Nothing here loads torch: these run on a machine that only plots.
 
 from __future__ import annotations
 
+import signal
 import time
 from enum import StrEnum
 from pathlib import Path
@@ -16,20 +17,28 @@ from rich.table import Table
 
 from plotkit.cli.boundary import exits_cleanly
 from plotkit.cli.plot_run import PlotArgs, drawing_for_plotter, run_plot
-from plotkit.errors import UserError
-from plotkit.plot.drawing import read_drawing
-from plotkit.plot.preview import preview_image
+from plotkit.errors import PlotkitError, UserError
+from plotkit.plot.drawing import read_drawing, turn
+from plotkit.plot.preview import MAX_PIXELS, preview_image
 from plotkit.plot.schedule import estimate as estimate_plot
 from plotkit.plotter.backends import BACKENDS, DEFAULT_BACKEND
 from plotkit.plotter.emulator import EBBEmulator, Faults
 from plotkit.presets import DEFAULT_PLOTTER, load_plotter
-from plotkit.units import format_duration, millimetres
+from plotkit.units import format_duration, millimetres, parse_duration
 
 console = Console()
 BackendChoice = StrEnum("BackendChoice", {name: name for name in BACKENDS})
 
 PlotterOption = Annotated[str, typer.Option(help="Plotter preset (plotkit presets).")]
 OptimizeOption = Annotated[bool, typer.Option("--optimize", help="Merge and sort lines first (vpype).")]
+RotateOption = Annotated[
+    bool,
+    typer.Option(
+        "--rotate",
+        help="Turn the drawing 90 degrees counter-clockwise, page and all, as vpype pagerotate does "
+        "(an A4 portrait page onto an AxiDraw V3, which takes A4 landscape).",
+    ),
+]
 
 
 @exits_cleanly
@@ -37,9 +46,10 @@ def estimate(
     svg: Annotated[Path, typer.Argument(help="Multi-layer SVG to plot (one layer per pen).")],
     plotter: PlotterOption = DEFAULT_PLOTTER,
     optimize: OptimizeOption = False,
+    rotate: RotateOption = False,
 ) -> None:
     """Plotting time, pen-down length, pen-up travel and number of lifts."""
-    drawing, model = drawing_for_plotter(svg, plotter, optimize)
+    drawing, model = drawing_for_plotter(svg, plotter, optimize, rotate)
     e = estimate_plot(drawing, model)
     table = Table(box=None, show_header=False)
     table.add_row("time", format_duration(e.seconds))
@@ -74,10 +84,13 @@ def plot(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Simulate on a virtual clock: time and pauses; nothing sent.")
     ] = False,
+    rotate: RotateOption = False,
 ) -> None:
     """Plot a drawing with progress and ETA, pen-wear pauses and exact resume."""
     simulated = dry_run or backend.value == "sim"
-    run_plot(PlotArgs(svg, plotter, backend.value, port, pause_every, resume, yes, optimize, simulated))
+    run_plot(
+        PlotArgs(svg, plotter, backend.value, port, pause_every, resume, yes, optimize, simulated, rotate)
+    )
 
 
 @exits_cleanly
@@ -88,46 +101,103 @@ def preview(
         str | None, typer.Option(help="Pen width for every layer (0.5mm); default: each layer's own.")
     ] = None,
     travel: Annotated[bool, typer.Option("--travel", help="Overlay pen-up moves in red.")] = False,
-    dpi: Annotated[float, typer.Option(help="Resolution of the PNG.")] = 100,
+    dpi: Annotated[
+        float, typer.Option(help=f"Resolution of the PNG (at most {MAX_PIXELS // 1_000_000} megapixels).")
+    ] = 100,
+    rotate: RotateOption = False,
 ) -> None:
     """The drawing on its paper with each layer's real pen width and colour."""
     drawing = read_drawing(svg)
+    if rotate:
+        drawing = turn(drawing)
     width = millimetres(pen_width, "--pen-width") if pen_width is not None else None
     if dpi <= 0 or dpi > 1200:
         raise UserError(f"--dpi must be in (0, 1200], got {dpi:g}")
     image = preview_image(drawing, dpi, width, travel)
     image.save(output)
-    console.print(f"Wrote {output} ({image.width}x{image.height} px at {dpi:g} dpi)")
+    page = (
+        "" if drawing.page_mm is None else f", a {drawing.page_mm[0]:.0f} x {drawing.page_mm[1]:.0f} mm page"
+    )
+    console.print(f"Wrote {output} ({image.width}x{image.height} px at {dpi:g} dpi{page})", highlight=False)
 
 
 @exits_cleanly
 def emulate(
     record: Annotated[
-        Path | None, typer.Option(help="Write what was drawn to this SVG when stopped.")
+        Path | None,
+        typer.Option(
+            help="Write what was drawn to this SVG, one layer per pen: while running and when stopped."
+        ),
     ] = None,
     plotter: Annotated[
         str, typer.Option(help="Plotter preset: the paper size of --record.")
     ] = DEFAULT_PLOTTER,
     speedup: Annotated[float, typer.Option(help="Run moves this many times faster than a real board.")] = 1.0,
+    save_every: Annotated[
+        str, typer.Option(help="How often --record is rewritten while the emulator runs (a crash keeps it).")
+    ] = "5s",
     drop_after: Annotated[
         int | None, typer.Option(help="Fault: drop the connection after N commands.")
     ] = None,
 ) -> None:
-    """An EiBotBoard on a pseudo-terminal, for trying plots without a plotter (Ctrl-C stops)."""
+    """An EiBotBoard on a pseudo-terminal, for trying plots without a plotter (Ctrl-C or kill stops)."""
     if speedup <= 0:
         raise UserError(f"--speedup must be positive, got {speedup:g}")
+    save_s = parse_duration(save_every, "--save-every")
     model = load_plotter(plotter)
+    size = (model.travel_x_mm, model.travel_y_mm)
     board = EBBEmulator(speedup=speedup, faults=Faults(drop_after=drop_after))
-    console.print(f"EiBotBoard emulator on [bold]{board.start()}[/] (Ctrl-C to stop)", highlight=False)
+    saved = -1  # the paper revision on disk
+    if record is not None:
+        try:  # an empty record now: a path that cannot be written is refused before anything runs
+            board.paper.write_svg(str(record), size)
+        except OSError as exc:
+            raise UserError(
+                f"--record {record}: cannot write it ({exc.strerror or exc}); check the path"
+            ) from None
+        saved = 0
+    # Ctrl-C and kill (SIGTERM) both stop it and keep the record. Installed explicitly: started
+    # with & from a script, a process inherits SIGINT ignored, and Python leaves it so.
+    stopping: list[int] = []
+    handlers = {
+        sig: signal.signal(sig, lambda signum, frame: stopping.append(signum)) for sig in STOP_SIGNALS
+    }
     try:
-        while True:
-            time.sleep(0.2)
-    except KeyboardInterrupt:
+        console.print(
+            f"EiBotBoard emulator on [bold]{board.start()}[/] (Ctrl-C or kill to stop)", highlight=False
+        )
+        next_save = time.monotonic() + save_s
+        while not stopping:
+            time.sleep(0.1)
+            if record is not None and time.monotonic() >= next_save:
+                next_save = time.monotonic() + save_s
+                saved = _save_record(board, record, size, saved)
         board.stop()
+        if record is not None:
+            _save_record(board, record, size, saved)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
     paper = board.paper
     console.print(
-        f"{len(board.commands)} commands, {len(paper.strokes)} strokes, {paper.move_seconds:.1f} s of moves"
+        f"{len(board.commands)} commands, {len(paper.strokes)} strokes in {paper.layer_count} layers, "
+        f"{paper.move_seconds:.1f} s of moves"
     )
     if record is not None:
-        paper.write_svg(str(record), (model.travel_x_mm, model.travel_y_mm))
         console.print(f"Wrote {record}")
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _save_record(board: EBBEmulator, record: Path, size: tuple[float, float], saved: int) -> int:
+    """Rewrite ``record`` if the paper changed since revision ``saved``; the revision on disk."""
+    paper, revision = board.record()
+    if revision != saved:
+        try:
+            paper.write_svg(str(record), size)
+        except OSError as exc:
+            raise PlotkitError(
+                f"--record {record}: cannot write it any more ({exc}); the record is lost"
+            ) from None
+    return revision

@@ -4,6 +4,9 @@ Everything that can be wrong with the input is refused before the plotter is ope
 file or option never moves the pen. The first Ctrl-C asks the session to stop at the next
 segment boundary and park; a second one stops at once with the pen raised. Either way, and
 after a lost link, the journal is saved and the resume command printed.
+
+Without a terminal on stderr (a log file, a pipe, ``nohup``) the bar becomes plain progress
+lines at full length: one at each layer change and one every ``PLAIN_EVERY_S`` of wall time.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import shlex
 import signal
 import sys
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +24,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 
 from plotkit.cli.boundary import stderr
 from plotkit.errors import Interrupted, PlotkitError, UserError
-from plotkit.plot.drawing import PlotDrawing, check_fits, read_drawing
+from plotkit.plot.drawing import PlotDrawing, check_fits, read_drawing, turn
 from plotkit.plot.journal import Journal, open_journal
 from plotkit.plot.session import Choice, PlotSession, PlotStatus, Prompt
 from plotkit.plotter.backends import DEFAULT_BACKEND, open_backend
@@ -27,6 +32,8 @@ from plotkit.plotter.interface import LinkError
 from plotkit.plotter.sim import SimBackend
 from plotkit.presets import DEFAULT_PLOTTER, Plotter, load_plotter
 from plotkit.units import format_duration, parse_duration
+
+PLAIN_EVERY_S = 10.0  # without a terminal: a progress line this often (wall time)
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,7 @@ class PlotArgs:
     yes: bool = False
     optimize: bool = False
     dry_run: bool = False
+    rotate: bool = False
 
     def resume_command(self) -> str:
         words = ["plotkit", "plot", str(self.svg), "--resume"]
@@ -51,21 +59,8 @@ class PlotArgs:
         ):
             if value != default:
                 words += [flag, str(value)]
-        words += ["--optimize"] * self.optimize + ["--yes"] * self.yes
+        words += ["--optimize"] * self.optimize + ["--rotate"] * self.rotate + ["--yes"] * self.yes
         return shlex.join(words)
-
-
-def _bar() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.fields[layer]}[/]"),
-        BarColumn(),
-        TextColumn("{task.fields[drawn]}"),
-        TextColumn("{task.fields[strokes]} strokes"),
-        TextColumn("pen {task.fields[pen]} since change"),
-        TextColumn("{task.fields[elapsed]} elapsed"),
-        TextColumn("ETA [cyan]{task.fields[eta]}[/]"),
-        console=stderr,
-    )
 
 
 def _fields(s: PlotStatus) -> dict[str, str]:
@@ -79,9 +74,86 @@ def _fields(s: PlotStatus) -> dict[str, str]:
     }
 
 
-def _ask(bar: Progress):
+class _Bar:
+    """At a terminal: a live rich bar. Times are plotter time (what the plotter has drawn),
+    so the ETA and the time so far run on one clock, whatever an emulator's --speedup."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(
+            TextColumn("[bold]{task.fields[layer]}[/]"),
+            BarColumn(),
+            TextColumn("{task.fields[drawn]}"),
+            TextColumn("{task.fields[strokes]} strokes"),
+            TextColumn("pen {task.fields[pen]} since change"),
+            TextColumn("plotter time {task.fields[elapsed]}"),
+            TextColumn("ETA [cyan]{task.fields[eta]}[/]"),
+            console=stderr,
+        )
+        self.task = self.progress.add_task(
+            "plot", total=None, **_fields(PlotStatus(0, 1, "", 0, 0, 0, 0, 0, 0, 0))
+        )
+
+    def __enter__(self) -> _Bar:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def update(self, status: PlotStatus) -> None:
+        self.progress.update(self.task, total=status.total_mm, completed=status.drawn_mm, **_fields(status))
+
+    def hold(self) -> None:
+        self.progress.stop()
+
+    def release(self) -> None:
+        self.progress.start()
+
+    def say(self, text: str) -> None:
+        self.progress.console.print(text, highlight=False)
+
+
+class PlainLines:
+    """Without a terminal: a full-length progress line at each layer change and every
+    ``every_s`` of wall time, e.g. ``plot: layer 2/4 red, 3.21/10.40 m, 120/480 strokes,
+    pen 1.20 m since change, plotter time 4m10s, ETA 12m30s``."""
+
+    def __init__(self, every_s: float | None = None, clock: Callable[[], float] = time.monotonic):
+        self.every_s = PLAIN_EVERY_S if every_s is None else every_s
+        self.clock = clock
+        self._last = -float("inf")
+        self._layer: int | None = None
+
+    def __enter__(self) -> PlainLines:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, status: PlotStatus) -> None:
+        now = self.clock()
+        if status.layer == self._layer and now - self._last < self.every_s:
+            return
+        self._layer, self._last = status.layer, now
+        f = _fields(status)
+        self.say(
+            f"plot: layer {f['layer']}, {f['drawn']}, {f['strokes']} strokes, pen {f['pen']} since change, "
+            f"plotter time {f['elapsed']}, ETA {f['eta']}"
+        )
+
+    def hold(self) -> None:
+        return None
+
+    def release(self) -> None:
+        return None
+
+    def say(self, text: str) -> None:
+        stderr.print(text, highlight=False, markup=False, soft_wrap=True)
+
+
+def _ask(bar: _Bar | PlainLines):
     def ask(prompt: Prompt) -> Choice:
-        bar.stop()
+        bar.hold()
         previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C here: stop now
         try:
             keys = "Enter to continue, q to quit and keep progress"
@@ -91,26 +163,31 @@ def _ask(bar: Progress):
             answer = stderr.input(f"{keys}: ").strip().lower()
         finally:
             signal.signal(signal.SIGINT, previous)
-        bar.start()
+        bar.release()
         return Choice.QUIT if answer == "q" else Choice.SKIP if answer == "s" else Choice.CONTINUE
 
     return ask
 
 
-def drawing_for_plotter(svg: Path, plotter: str, optimize: bool) -> tuple[PlotDrawing, Plotter]:
-    """The drawing and the plotter preset, refused with one line if it does not fit."""
+def drawing_for_plotter(
+    svg: Path, plotter: str, optimize: bool, rotate: bool = False
+) -> tuple[PlotDrawing, Plotter]:
+    """The drawing (with ``rotate``, turned 90 degrees as ``vpype pagerotate`` turns it) and the
+    plotter preset, refused with one line if it does not fit."""
     drawing = read_drawing(svg, optimize)
     model = load_plotter(plotter)
-    check_fits(drawing, model)
+    if rotate:
+        drawing = turn(drawing)
+    check_fits(drawing, model, svg, turned=rotate)
     return drawing, model
 
 
 def run_plot(args: PlotArgs) -> None:
     """Plot (or, with ``dry_run``, simulate) ``args.svg``. A stop that keeps progress
     returns (quit at a prompt) or raises with its exit code (Ctrl-C, a lost plotter)."""
-    drawing, plotter = drawing_for_plotter(args.svg, args.plotter, args.optimize)
+    drawing, plotter = drawing_for_plotter(args.svg, args.plotter, args.optimize, args.rotate)
     pause_s = parse_duration(args.pause_every, "--pause-every") if args.pause_every else None
-    settings = {"optimize": args.optimize, "plotter": args.plotter}
+    settings = {"optimize": args.optimize, "plotter": args.plotter, "rotate": args.rotate}
     strokes = sum(len(layer.strokes) for layer in drawing.layers)
     journal, path = open_journal(args.svg, strokes, settings, args.resume, args.dry_run)
     if args.dry_run:
@@ -120,25 +197,18 @@ def run_plot(args: PlotArgs) -> None:
         raise UserError("no terminal to answer pauses and pen-change prompts; add --yes to plot without them")
     backend = open_backend(args.backend, plotter, args.port)
     backend.open()
-    bar = _bar()
+    bar = _Bar() if stderr.is_terminal else PlainLines()
     if args.yes:
         skipped = " (--pause-every is ignored)" if pause_s else ""
         stderr.print(f"--yes: no pauses and no pen-change prompts{skipped}.", highlight=False)
         pause_s = None
     stop = threading.Event()
-    task = bar.add_task("plot", total=None, **_fields(PlotStatus(0, 1, "", 0, 0, 0, 0, 0, 0, 0)))
-
-    def progress(status: PlotStatus) -> None:
-        bar.update(task, total=status.total_mm, completed=status.drawn_mm, **_fields(status))
 
     def on_sigint(signum, frame) -> None:
         if stop.is_set():
             raise KeyboardInterrupt
         stop.set()
-        bar.console.print(
-            "Stopping at the next segment boundary, then parking (Ctrl-C again: stop at once).",
-            highlight=False,
-        )
+        bar.say("Stopping at the next segment boundary, then parking (Ctrl-C again: stop at once).")
 
     session = PlotSession(
         drawing,
@@ -148,7 +218,7 @@ def run_plot(args: PlotArgs) -> None:
         path,
         pause_every_s=pause_s,
         ask=None if args.yes else _ask(bar),
-        progress=progress,
+        progress=bar.update,
         stop=stop,
     )
     previous = signal.signal(signal.SIGINT, on_sigint)
@@ -166,7 +236,7 @@ def run_plot(args: PlotArgs) -> None:
         j = result.journal
         stderr.print(
             f"Plotted {args.svg}: {j.strokes_done} strokes, {j.drawn_mm / 1000:.2f} m of line "
-            f"in {format_duration(j.elapsed_s)}.",
+            f"in {format_duration(j.elapsed_s)} of plotter time.",
             highlight=False,
         )
         return
@@ -185,7 +255,7 @@ def _dry_run(
     args: PlotArgs, drawing: PlotDrawing, plotter: Plotter, journal: Journal, pause_s: float | None
 ) -> None:
     sim = SimBackend(plotter)
-    result = PlotSession(drawing, plotter, sim, journal, None, pause_every_s=pause_s, clock=sim.clock).run()
+    result = PlotSession(drawing, plotter, sim, journal, None, pause_every_s=pause_s).run()
     j = result.journal
     pauses = f"; --pause-every {args.pause_every} would pause {result.pauses} times" if pause_s else ""
     stderr.print(

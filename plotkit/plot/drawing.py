@@ -6,6 +6,7 @@ outside the plotter's travel or the page is refused with its extent, before anyt
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,18 +92,55 @@ def _thin(points: np.ndarray) -> np.ndarray:
     return thinned if len(thinned) >= 2 else points[[0, -1]]
 
 
-def check_fits(drawing: PlotDrawing, plotter: Plotter) -> None:
-    """Refuse geometry outside the plotter's travel or the page, naming the extent."""
+def turn(drawing: PlotDrawing) -> PlotDrawing:
+    """The drawing turned 90 degrees counter-clockwise on its page, as ``vpype pagerotate``
+    does: the page's top edge becomes its left edge, and a portrait page becomes landscape.
+    Without a page, the drawing keeps its margins from the home corner."""
+    layers = tuple(
+        PenLayer(
+            layer.layer_id,
+            layer.name,
+            layer.color,
+            layer.pen_width_mm,
+            tuple(_turn_points(s, _turn_width(drawing)) for s in layer.strokes),
+        )
+        for layer in drawing.layers
+    )
+    page = (drawing.page_mm[1], drawing.page_mm[0]) if drawing.page_mm is not None else None
+    return PlotDrawing(layers, page)
+
+
+def _turn_width(drawing: PlotDrawing) -> float:
+    """What x is mirrored against: the page's width, or the drawing's own span from home."""
+    if drawing.page_mm is not None:
+        return drawing.page_mm[0]
+    x0, _, x1, _ = drawing.bounds_mm
+    return x0 + x1
+
+
+def _turn_points(points: np.ndarray, width: float) -> np.ndarray:
+    return np.stack([points[:, 1], width - points[:, 0]], 1)
+
+
+def check_fits(drawing: PlotDrawing, plotter: Plotter, svg: Path | None = None, turned: bool = False) -> None:
+    """Refuse geometry outside the plotter's travel or the page, naming the extent. A drawing
+    that would fit turned by 90 degrees is refused with the two ways to turn it; ``turned``
+    says it was turned already (``--rotate``), ``svg`` names the file in the vpype command."""
     x0, y0, x1, y1 = drawing.bounds_mm
     extent = f"the drawing spans x {x0:.1f} to {x1:.1f} mm, y {y0:.1f} to {y1:.1f} mm"
+    if turned:
+        extent += " (turned by --rotate)"
     if x0 < -1e-6 or y0 < -1e-6:
         raise UserError(f"{extent}: it starts left of or above the home corner; move it onto the page")
     if x1 > plotter.travel_x_mm + 1e-6 or y1 > plotter.travel_y_mm + 1e-6:
+        travel = f"{plotter.travel_x_mm:g} x {plotter.travel_y_mm:g} mm"
+        beyond = f"{extent}, beyond the {plotter.name} travel of {travel}"
+        if not turned and _fits(_turned_bounds(drawing), plotter):
+            raise UserError(
+                f"{beyond}; it fits turned by 90 degrees: add --rotate, {_turn_command(drawing, svg)}"
+            )
         raise UserError(
-            f"{extent}, beyond the {plotter.name} travel of "
-            f"{plotter.travel_x_mm:g} x {plotter.travel_y_mm:g} mm; "
-            "turn it (vpype rotate 90, or a --landscape page), scale it down (vpype scaleto) "
-            "or choose a larger --plotter"
+            f"{beyond}; scale it down (vpype scaleto, or a smaller page) or choose a larger --plotter"
         )
     if drawing.page_mm is not None:
         pw, ph = drawing.page_mm
@@ -110,3 +148,22 @@ def check_fits(drawing: PlotDrawing, plotter: Plotter) -> None:
             raise UserError(
                 f"{extent}, off its {pw:.0f} x {ph:.0f} mm page; fit it to the page (vpype layout)"
             )
+
+
+def _turned_bounds(drawing: PlotDrawing) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = drawing.bounds_mm
+    corners = _turn_points(np.array([[x0, y0], [x1, y1]]), _turn_width(drawing))
+    return (*corners.min(0), *corners.max(0))
+
+
+def _fits(bounds: tuple[float, float, float, float], plotter: Plotter) -> bool:
+    x0, y0, x1, y1 = bounds
+    return min(x0, y0) >= -1e-6 and x1 <= plotter.travel_x_mm + 1e-6 and y1 <= plotter.travel_y_mm + 1e-6
+
+
+def _turn_command(drawing: PlotDrawing, svg: Path | None) -> str:
+    """How to turn the file itself, the way --rotate turns it (vpype pagerotate needs a page)."""
+    if drawing.page_mm is None or svg is None:
+        return "or turn the drawing in the file"
+    out = svg.with_name(f"{svg.stem}-turned{svg.suffix}")
+    return f"or turn the file: {shlex.join(['vpype', 'read', str(svg), 'pagerotate', 'write', str(out)])}"

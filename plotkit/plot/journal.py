@@ -37,8 +37,8 @@ class Journal:
     strokes_done: int = 0
     drawn_mm: float = 0.0
     pen_mm: float = 0.0  # pen-down distance since the last pen change
-    drawing_s: float = 0.0  # drawing time since the last pause
-    elapsed_s: float = 0.0  # plotting time over every session
+    drawing_s: float = 0.0  # drawing time (plotter time, pen down) since the last pause
+    elapsed_s: float = 0.0  # plotter time (planned time of what was drawn) over every session
     position_mm: tuple[float, float] | None = (0.0, 0.0)  # where the carriage was left; None: unknown
     stopped_by: str = ""  # quit, interrupt, button, link, finished
     finished: bool = False
@@ -88,8 +88,12 @@ def check_resumable(journal: Journal, path: Path, svg: Path, sha256: str, settin
             f"{svg} changed since its plot stopped ({path} belongs to the earlier version); "
             f"restore that file to resume, or delete {path.name} to plot the new one from the start"
         )
+    # a setting missing on either side is off (a flag added after the journal was written)
+    keys = [*settings, *(k for k in journal.settings if k not in settings)]
     changed = [
-        f"{k} was {journal.settings.get(k)!r}" for k in settings if journal.settings.get(k) != settings[k]
+        f"{k} was {journal.settings.get(k, False)!r}"
+        for k in keys
+        if journal.settings.get(k, False) != settings.get(k, False)
     ]
     if changed:
         raise UserError(

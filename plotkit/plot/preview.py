@@ -8,9 +8,12 @@ multiply, as inks on paper do.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PIL import Image, ImageDraw
 
+from plotkit.errors import UserError
 from plotkit.plot.drawing import PlotDrawing
 from plotkit.units import MM_PER_INCH, hex_to_rgb
 
@@ -18,6 +21,9 @@ DEFAULT_PEN_MM = 0.3
 TRAVEL = ("#e63333", 0.2, 0.6)  # colour, width in mm, opacity of pen-up moves
 SUPERSAMPLE = 4  # coverage from a 4x4 grid per pixel
 SUPERSAMPLED_PIXELS = 64_000_000  # above this, fewer subsamples: memory stays bounded
+# The largest preview: about 1 GB of memory while drawing (21 bytes a pixel) and a PNG no
+# viewer chokes on. A0 at 150 dpi is 35 megapixels; a 2 m square page at 100 dpi is 62.
+MAX_PIXELS = 50_000_000
 
 
 def _mask(strokes: list[np.ndarray], width_px: float, size: tuple[int, int], factor: int) -> np.ndarray:
@@ -35,17 +41,52 @@ def _mask(strokes: list[np.ndarray], width_px: float, size: tuple[int, int], fac
             draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
     if factor > 1:
         canvas = canvas.reduce(factor)
-    return np.asarray(canvas, np.float32) / 255
+    coverage = np.asarray(canvas, np.float32)
+    coverage /= 255
+    return coverage
+
+
+def preview_size(drawing: PlotDrawing, dpi: float) -> tuple[int, int]:
+    """Width and height in pixels of the preview at ``dpi``: the page, or without one the
+    drawing with its margin from home."""
+    px = dpi / MM_PER_INCH
+    page_w, page_h = _page(drawing)
+    return max(1, round(page_w * px)), max(1, round(page_h * px))
+
+
+def _page(drawing: PlotDrawing) -> tuple[float, float]:
+    x0, y0, x1, y1 = drawing.bounds_mm
+    return drawing.page_mm or (x1 + min(x0, 10), y1 + min(y0, 10))
+
+
+def check_preview_size(drawing: PlotDrawing, dpi: float) -> None:
+    """Refuse, before anything is allocated, a preview over ``MAX_PIXELS``, naming the page,
+    the size and the ``--dpi`` that fits."""
+    w, h = preview_size(drawing, dpi)
+    if w * h <= MAX_PIXELS:
+        return
+    fitting = _two_digits_down(dpi * math.sqrt(MAX_PIXELS / (w * h)))
+    page_w, page_h = _page(drawing)
+    raise UserError(
+        f"the preview of this {page_w:.0f} x {page_h:.0f} mm page would be {w} x {h} px "
+        f"({w * h / 1e6:.0f} megapixels) at {dpi:g} dpi, over the {MAX_PIXELS / 1e6:.0f}-megapixel "
+        f"limit; use --dpi {fitting:g} or less"
+    )
+
+
+def _two_digits_down(x: float) -> float:
+    digits = 1 - math.floor(math.log10(x))
+    return math.floor(x * 10**digits) / 10**digits
 
 
 def preview_image(
     drawing: PlotDrawing, dpi: float = 100, pen_width_mm: float | None = None, travel: bool = False
 ) -> Image.Image:
-    """The page at ``dpi``; ``pen_width_mm`` overrides every layer's pen width."""
+    """The page at ``dpi``; ``pen_width_mm`` overrides every layer's pen width. A preview over
+    ``MAX_PIXELS`` is refused with ``UserError`` before anything is drawn."""
+    check_preview_size(drawing, dpi)
     px = dpi / MM_PER_INCH
-    x0, y0, x1, y1 = drawing.bounds_mm
-    page_w, page_h = drawing.page_mm or (x1 + min(x0, 10), y1 + min(y0, 10))
-    size = (max(1, round(page_w * px)), max(1, round(page_h * px)))
+    size = preview_size(drawing, dpi)
     factor = max(1, min(SUPERSAMPLE, int((SUPERSAMPLED_PIXELS / (size[0] * size[1])) ** 0.5)))
     layers = [
         (layer.color, pen_width_mm or layer.pen_width_mm or DEFAULT_PEN_MM, 1.0, list(layer.strokes))
@@ -58,8 +99,21 @@ def preview_image(
                 moves.append(np.stack([here, stroke[0]]))
                 here = stroke[-1]
         layers.append((TRAVEL[0], TRAVEL[1], TRAVEL[2], moves))
-    page = np.ones((size[1], size[0], 3), np.float32)
+    # One plane per channel, updated in place: memory is the planes, one mask and one temporary.
+    planes = [np.ones((size[1], size[0]), np.float32) for _ in range(3)]
     for color, width_mm, opacity, strokes in layers:
-        alpha = _mask([s * px for s in strokes], width_mm * px, size, factor)[..., None] * opacity
-        page *= 1 - alpha * (1 - np.asarray(hex_to_rgb(color), np.float32))
-    return Image.fromarray((page * 255).round().astype(np.uint8), "RGB")
+        alpha = _mask([s * px for s in strokes], width_mm * px, size, factor)
+        alpha *= opacity
+        for plane, ink in zip(planes, hex_to_rgb(color), strict=True):
+            if ink < 1:
+                shade = alpha * (ink - 1)
+                shade += 1  # 1 - alpha * (1 - ink): the ink's share of the light
+                plane *= shade
+                del shade
+        del alpha
+    channels = []
+    for plane in planes:
+        plane *= 255
+        np.rint(plane, out=plane)
+        channels.append(Image.fromarray(plane.astype(np.uint8), "L"))
+    return Image.merge("RGB", channels)

@@ -5,6 +5,11 @@ device has accepted it, the journal is saved after every stroke, every few secon
 long one, and whenever the plot stops for any reason. It knows no terminal: progress goes
 to a callback, questions to ``ask`` (None: nobody to ask, so no pauses or pen prompts), and
 the first Ctrl-C arrives as ``stop`` being set.
+
+Time is plotter time, one clock for the progress, the ETA and ``pause_every_s``: the planned
+duration (the motion planner's, which the ``ebb`` and ``sim`` backends send exactly) of every
+move, pen lift and drop the device has accepted. It is what a real board takes, and what an
+emulator takes before its ``--speedup``; waiting at a prompt is not plotting.
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ from plotkit.plot.drawing import PlotDrawing
 from plotkit.plot.journal import Cursor, Journal, save_journal
 from plotkit.plot.schedule import stroke_plans
 from plotkit.plotter.interface import Backend, LinkError
+from plotkit.plotter.motion import plan_path, plotter_limits
 from plotkit.presets import Plotter
+from plotkit.units import format_duration
 
 SAVE_EVERY_S = 2.0  # journal interval inside long strokes
 
@@ -49,7 +56,7 @@ class PlotStatus:
     drawn_mm: float
     total_mm: float
     pen_mm: float  # since the last pen change
-    elapsed_s: float
+    elapsed_s: float  # plotter time of what is drawn, over every session
     eta_s: float  # planned time of what is left
 
 
@@ -67,6 +74,7 @@ class _Stroke:
     index: int
     points: np.ndarray
     seg_mm: np.ndarray  # length of each segment
+    seg_s: np.ndarray  # planned time of each segment, drawn from the stroke's start
     planned_s: float  # travel to it from the previous stroke, pen down and up, drawing
 
 
@@ -78,6 +86,7 @@ def _strokes(drawing: PlotDrawing, plotter: Plotter) -> list[_Stroke]:
             p.index,
             p.path.points,  # without repeated points: a segment index means the same to the backend
             np.linalg.norm(np.diff(p.path.points, axis=0), axis=1),
+            p.path.durations,
             p.travel.seconds + p.path.seconds + pen_s,
         )
         for p in stroke_plans(drawing, plotter)
@@ -102,30 +111,46 @@ class PlotSession:
         ask: Callable[[Prompt], Choice] | None = None,
         progress: Callable[[PlotStatus], None] | None = None,
         stop: threading.Event | None = None,
-        clock: Callable[[], float] = time.monotonic,
     ):
-        self.drawing, self.backend, self.journal = drawing, backend, journal
+        self.drawing, self.plotter, self.backend, self.journal = drawing, plotter, backend, journal
         self.journal_file = journal_file
         self.pause_every_s = pause_every_s
         self.ask, self.progress = ask, progress
         self.stop = stop or threading.Event()
-        self.clock = clock
         self.strokes = _strokes(drawing, plotter)
+        self.down, self.up = plotter_limits(plotter)
         self.total_mm = float(sum(s.seg_mm.sum() for s in self.strokes))
         self.pauses = 0
-        self._mark = self._saved = 0.0
-        self._drawing = False  # pen down: time counts as drawing time
+        self._saved = 0.0
+        self._here = np.zeros(2)  # where the carriage is, for planning the time of travel
+        self._pen_is_up = True
+
+    # -- the plotter clock: each accepted move, lift and drop, at its planned time -------------
+    def _move(self, to: np.ndarray) -> None:
+        to = np.asarray(to, float)
+        self.backend.move(to)
+        self.journal.elapsed_s += plan_path(np.stack([self._here, to]), self.up).seconds
+        self._here = to
+
+    def _home(self) -> None:
+        self._pen_up()
+        self.backend.home()
+        self.journal.elapsed_s += plan_path(np.stack([self._here, np.zeros(2)]), self.up).seconds
+        self._here = np.zeros(2)
+
+    def _pen_up(self) -> None:
+        self.backend.pen_up()
+        if not self._pen_is_up:
+            self.journal.elapsed_s += self.plotter.pen_lift_s
+        self._pen_is_up = True
+
+    def _pen_down(self) -> None:
+        self.backend.pen_down()
+        if self._pen_is_up:
+            self.journal.elapsed_s += self.plotter.pen_drop_s
+        self._pen_is_up = False
 
     # -- bookkeeping --------------------------------------------------------------------
-    def _tick(self) -> None:
-        """Account the time since the last tick: all of it elapsed, pen-down time as drawing."""
-        now = self.clock()
-        delta = now - self._mark
-        self._mark = now
-        self.journal.elapsed_s += delta
-        if self._drawing:
-            self.journal.drawing_s += delta
-
     def _save(self) -> None:
         self._saved = time.monotonic()
         if self.journal_file is not None:
@@ -166,9 +191,9 @@ class PlotSession:
     def run(self) -> PlotResult:
         j = self.journal
         resumed = j.strokes_done > 0 or j.cursor != Cursor()
-        self._mark = self.clock()
         try:
             here = self.backend.connect()
+            self._here = np.zeros(2) if here is None else np.asarray(here, float)
             if here is None and j.position_mm != (0.0, 0.0) and resumed:
                 self._ask_or_stop(
                     Prompt(
@@ -182,19 +207,18 @@ class PlotSession:
             if k < len(self.strokes) and 0 < len(self.strokes[k].seg_mm) <= j.cursor.segment:
                 k = self._next(k)  # drawn to its end, stopped before the pen went up
             self._report(k, j.cursor.segment)
-            check_pen = resumed
+            first_pen = True  # a fresh plot's first pen, or the pen a resumed plot goes on with
             while k < len(self.strokes):
                 stroke = self.strokes[k]
                 new_layer = k > 0 and stroke.layer != self.strokes[k - 1].layer and j.cursor.segment == 0
-                if check_pen or new_layer:
-                    self._pen_change(k, resuming=check_pen)
-                    check_pen = False
+                if first_pen or new_layer:
+                    self._pen_change(k, "Resuming: put in" if resumed and first_pen else "Put in")
+                    first_pen = False
                 self._draw(k)
                 if j.cursor.segment < len(stroke.seg_mm):  # stopped inside the stroke
                     self._pause_or_stop("button" if not self.stop.is_set() else "interrupt")
                     continue
                 k = self._next(k)
-                self._tick()
                 self._save()
                 self._report(k, 0)
                 if self.stop.is_set():
@@ -203,9 +227,8 @@ class PlotSession:
                     self._pause_or_stop("button")
                 elif self._pause_due(k):
                     self._pause()
-            self.backend.home()
+            self._home()
             j.finished, j.stopped_by, j.position_mm = True, "finished", (0.0, 0.0)
-            self._tick()
             self._save()
             self.backend.close()
             return PlotResult(True, "finished", j, self.pauses)
@@ -214,7 +237,6 @@ class PlotSession:
             return PlotResult(False, stopped.reason, j, self.pauses)
         except (KeyboardInterrupt, LinkError) as exc:
             j.stopped_by = "interrupt" if isinstance(exc, KeyboardInterrupt) else "link"
-            self._tick()
             self._save()
             self.backend.close(emergency=True)
             raise
@@ -232,18 +254,20 @@ class PlotSession:
         stroke, j = self.strokes[k], self.journal
         first = j.cursor.segment
         points = stroke.points[first:]
+        # what the backend plans: from rest at the first point, so a restart replans the rest
+        seconds = stroke.seg_s if first == 0 else plan_path(points, self.down).durations
         j.position_mm = None  # unknown if the plot breaks off before the carriage is at rest
-        self.backend.move(points[0])
-        self.backend.pen_down()
-        self._tick()
-        self._drawing = True
+        self._move(points[0])
+        self._pen_down()
 
         def segment_done(i: int) -> bool:
             length = float(stroke.seg_mm[first + i])
             j.cursor.segment = first + i + 1
             j.drawn_mm += length
             j.pen_mm += length
-            self._tick()
+            j.elapsed_s += float(seconds[i])
+            j.drawing_s += float(seconds[i])
+            self._here = stroke.points[j.cursor.segment]
             if time.monotonic() - self._saved >= SAVE_EVERY_S:
                 self._save()
             self._report(k, j.cursor.segment)
@@ -251,19 +275,14 @@ class PlotSession:
                 j.cursor.segment < len(stroke.seg_mm) and self.backend.button_pressed()
             )
 
-        try:
-            if len(points) > 1:
-                self.backend.line(points, segment_done)
-        finally:
-            self._tick()
-            self._drawing = False
-        self.backend.pen_up()
+        if len(points) > 1:
+            self.backend.line(points, segment_done)
+        self._pen_up()
         j.position_mm = tuple(float(v) for v in stroke.points[j.cursor.segment])
 
     def _park(self) -> None:
-        self.backend.home()
+        self._home()
         self.journal.position_mm = (0.0, 0.0)
-        self._tick()
         self._save()
 
     def _ask_or_stop(self, prompt: Prompt) -> Choice:
@@ -272,7 +291,6 @@ class PlotSession:
             raise _Stopped(prompt.kind)
         self._save()
         choice = self.ask(prompt)
-        self._mark = self.clock()  # time spent answering is neither plotting nor drawing
         if choice is Choice.QUIT:
             self.journal.stopped_by = "quit"
             self._save()
@@ -281,7 +299,6 @@ class PlotSession:
 
     def _pause_or_stop(self, reason: str) -> None:
         """Ctrl-C stops; the pause button parks and asks (with nobody to ask, it stops)."""
-        self.backend.pen_up()
         self._park()
         self.journal.stopped_by = reason
         self._save()
@@ -306,21 +323,24 @@ class PlotSession:
             self.journal.drawing_s = 0.0
             return
         self._park()
-        minutes = self.journal.drawing_s / 60
+        drawn = format_duration(self.journal.drawing_s)
         choice = self._ask_or_stop(
-            Prompt("pause", f"{minutes:.0f} min of drawing since the last pause: refresh or change the pen")
+            Prompt("pause", f"{drawn} of drawing since the last pause: refresh or change the pen")
         )
         self.journal.drawing_s = 0.0
         if choice is Choice.SKIP:
             self.pause_every_s = None
 
-    def _pen_change(self, k: int, resuming: bool) -> None:
+    def _pen_change(self, k: int, what: str) -> None:
+        """Park and ask for the pen of stroke ``k``'s layer: "Put in pen 2 of 3: 'red' (#d01010,
+        0.3 mm)"."""
         if self.ask is None:
             return
-        layer = self.drawing.layers[self.strokes[k].layer]
-        width = f" {round(layer.pen_width_mm, 3):g} mm" if layer.pen_width_mm else ""
-        what = "Resuming" if resuming else "Next layer"
+        index = self.strokes[k].layer
+        layer = self.drawing.layers[index]
+        width = f", {round(layer.pen_width_mm, 3):g} mm" if layer.pen_width_mm else ""
+        pen = f"pen {index + 1} of {len(self.drawing.layers)}: {layer.name!r} ({layer.color}{width})"
         self._park()
-        self._ask_or_stop(Prompt("pen", f"{what}: {layer.name!r}, pen {layer.color}{width}: put it in"))
+        self._ask_or_stop(Prompt("pen", f"{what} {pen}"))
         self.journal.pen_mm = 0.0
         self.journal.drawing_s = 0.0

@@ -10,8 +10,11 @@ cable without going home first.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import plotink.ebb_serial as ebb_serial
@@ -27,6 +30,18 @@ from plotkit.presets import Plotter
 MARKER = 173  # our SL value: "set up by plotkit, counters valid"
 REPLY_TIMEOUT_S = 5.0
 BUTTON_POLL_S = 0.3
+
+
+@contextmanager
+def _quiet(logger_name: str) -> Iterator[None]:
+    """Silence one library logger for the duration of a block."""
+    logger = logging.getLogger(logger_name)
+    was = logger.disabled
+    logger.disabled = True
+    try:
+        yield
+    finally:
+        logger.disabled = was
 
 
 class EbbBackend:
@@ -78,7 +93,9 @@ class EbbBackend:
             raise UserError(
                 f"{name}: no such serial port; check --port (python -m serial.tools.list_ports lists them)"
             )
-        self._serial = ebb_serial.testPort(name)
+        # plotink logs its own error for a port that is not a board; ours below says it all
+        with _quiet("plotink.ebb_serial"):
+            self._serial = ebb_serial.testPort(name)
         if self._serial is None:
             raise UserError(f"{name} did not answer as an EiBotBoard; check --port and the USB cable")
         self._serial.timeout = REPLY_TIMEOUT_S

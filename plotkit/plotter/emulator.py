@@ -6,6 +6,16 @@ motion commands go through a queue of one slot, and a queued command is acknowle
 only once it fits, so a host can never run ahead of the pen. Every pen-down move is
 recorded in millimetres. Faults can be injected for tests: a dropped connection after
 N commands, an error reply, a press of the pause button.
+
+Pens. The EBB protocol has no pen-change command: a host changes pens by parking the
+carriage at home with the pen up and waiting for the person at the plotter (plotkit does
+this between layers and at its pauses; ``SL`` is a free byte hosts use for their own marks,
+plotkit and pyaxidraw alike, so it cannot mean "layer"). The emulator reads that the same
+way: after the carriage rested at home with the pen up, idle for ``pen_change_s`` or more
+(wall time: a person is quick or slow in real seconds), the next pen-down starts a new layer
+of the paper, unless the current one is still empty. A pause by drawing time or the pause
+button parks and waits too, and the pen may have been changed there: it starts a layer as
+well. A plot with no prompts (``plotkit plot --yes``) never waits, and is one layer.
 """
 
 from __future__ import annotations
@@ -14,6 +24,7 @@ import math
 import os
 import pty
 import select
+import tempfile
 import threading
 import time
 import tty
@@ -28,6 +39,8 @@ from plotkit.units import PX_PER_MM
 
 LM_TICK_HZ = 25_000  # the EBB's motion interrupt rate
 VERSION = "EBBv13_and_above EB Firmware Version 2.8.1"
+PEN_CHANGE_S = 2.0  # a rest at home this long, pen up, is a pen change (see above)
+HOME_MM = 0.5  # within this of home counts as at home
 
 
 @dataclass
@@ -49,29 +62,62 @@ class _Move:
 
 @dataclass
 class Paper:
-    """What was drawn: strokes as lists of (x, y) in millimetres, and the time it took."""
+    """What was drawn: strokes as lists of (x, y) in millimetres, the pen (layer, from 1) of
+    each, and the time it took."""
 
     strokes: list[list[tuple[float, float]]] = field(default_factory=list)
+    layers: list[int] = field(default_factory=list)  # the layer of each stroke
     move_seconds: float = 0.0
 
+    @property
+    def layer_count(self) -> int:
+        return len(set(self.layers))
+
+    def copy(self) -> Paper:
+        return Paper([list(s) for s in self.strokes], list(self.layers), self.move_seconds)
+
     def write_svg(self, path: str, size_mm: tuple[float, float]) -> None:
-        """The strokes as an SVG on a sheet of ``size_mm`` (through vpype)."""
-        lines = [np.array([complex(x, y) for x, y in s]) * PX_PER_MM for s in self.strokes if len(s) > 1]
-        doc = vp.Document(
-            vp.LineCollection(lines), page_size=(size_mm[0] * PX_PER_MM, size_mm[1] * PX_PER_MM)
-        )
-        with open(path, "w", encoding="utf-8") as f:
-            vp.write_svg(f, doc, page_size=doc.page_size)
+        """The strokes as an SVG on a sheet of ``size_mm`` (through vpype), one layer per pen.
+        Written atomically (a temporary file beside it, then a rename): a reader or a crash
+        sees the previous record or this one, never half of one."""
+        doc = vp.Document(page_size=(size_mm[0] * PX_PER_MM, size_mm[1] * PX_PER_MM))
+        for layer in sorted(set(self.layers)):
+            lines = [
+                np.array([complex(x, y) for x, y in s]) * PX_PER_MM
+                for s, pen in zip(self.strokes, self.layers, strict=True)
+                if pen == layer and len(s) > 1
+            ]
+            if lines:
+                doc.add(vp.LineCollection(lines), layer)
+        folder = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+        try:
+            with open(fd, "w", encoding="utf-8") as f:
+                vp.write_svg(f, doc, page_size=doc.page_size)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
 
 
 class EBBEmulator:
     """Start with ``start()``: the returned path opens with pyserial like a real board."""
 
-    def __init__(self, speedup: float = 1.0, faults: Faults | None = None, queue_slots: int = 1):
+    def __init__(
+        self,
+        speedup: float = 1.0,
+        faults: Faults | None = None,
+        queue_slots: int = 1,
+        pen_change_s: float = PEN_CHANGE_S,
+    ):
         self.speedup = speedup
         self.faults = faults or Faults()
         self.queue_slots = queue_slots
+        self.pen_change_s = pen_change_s
         self.paper = Paper()
+        self.revision = 0  # counts changes to the paper, for saving only what changed
         self.commands: list[str] = []
         self._queue: deque[_Move] = deque()
         self._cond = threading.Condition()
@@ -82,6 +128,9 @@ class EBBEmulator:
         self._microstep = 1  # EM mode: 1 = 16x ... 5 = full step
         self._button = False
         self._layer = 0
+        self._pen = 1  # the layer of the paper pen-down moves go to
+        self._idle_since: float | None = None  # wall time the last move ended, if none followed
+        self._pen_changed = False  # rested at home: the next pen-down may start a layer
         self._open = False
         self._master = self._slave = -1
         self._threads: list[threading.Thread] = []
@@ -125,6 +174,11 @@ class EBBEmulator:
     def push_carriage(self, x_mm: float, y_mm: float) -> None:
         """Move the carriage by hand (motors off) to ``x_mm, y_mm`` from home."""
         self._position = [round(m) for m in motor_steps(x_mm, y_mm)]
+
+    def record(self) -> tuple[Paper, int]:
+        """A copy of the paper so far, and its revision, taken between two moves."""
+        with self._cond:
+            return self.paper.copy(), self.revision
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until every queued move has been executed."""
@@ -311,13 +365,23 @@ class EBBEmulator:
                     return
                 move = self._queue.popleft()
                 self._busy = True
+                self._rested(time.monotonic())
                 self._cond.notify_all()
             if move.seconds:
                 time.sleep(move.seconds / self.speedup)
             with self._cond:
                 self._apply(move)
                 self._busy = False
+                self._idle_since = None if self._queue else time.monotonic()
                 self._cond.notify_all()
+
+    def _rested(self, now: float) -> None:
+        """A move starts: if the carriage waited at home with the pen up long enough before it,
+        the pen may have been changed there."""
+        at_home = max(abs(v) for v in position_mm(*self._position)) <= HOME_MM
+        waited = self._idle_since is not None and now - self._idle_since >= self.pen_change_s
+        if at_home and self._pen_up and waited:
+            self._pen_changed = True
 
     def _apply(self, move: _Move) -> None:
         self.paper.move_seconds += move.seconds
@@ -325,7 +389,12 @@ class EBBEmulator:
             self._steps = [0, 0]  # counters only: the carriage stays where it is
         if move.pen_up is not None:
             if move.pen_up != self._pen_up and not move.pen_up:
+                if self._pen_changed and self._pen in self.paper.layers:
+                    self._pen += 1
+                self._pen_changed = False
                 self.paper.strokes.append([self._mm()])
+                self.paper.layers.append(self._pen)
+                self.revision += 1
             self._pen_up = move.pen_up
         if move.steps != (0, 0):
             self._steps = [self._steps[0] + move.steps[0], self._steps[1] + move.steps[1]]
@@ -333,6 +402,7 @@ class EBBEmulator:
             self._position = [self._position[i] + move.steps[i] * scale for i in range(2)]
             if not self._pen_up:
                 self.paper.strokes[-1].append(self._mm())
+                self.revision += 1
 
 
 def _lm_steps(rate: int, accel: int, ticks: int) -> float:

@@ -3,6 +3,8 @@ faults and resume, Ctrl-C, pauses by drawing time, and refusals before anything 
 
 import json
 import os
+import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -11,15 +13,17 @@ from collections import Counter
 
 import numpy as np
 import pytest
+import vpype as vp
 from typer.testing import CliRunner
 
+from plotkit.cli import plot_run
 from plotkit.cli.app import app
 from plotkit.cli.plot_run import PlotArgs, run_plot
-from plotkit.errors import PlotkitError
-from plotkit.plot.drawing import read_drawing
-from plotkit.plot.journal import Journal, journal_path, load_journal
+from plotkit.errors import PlotkitError, UserError
+from plotkit.plot.drawing import read_drawing, turn
+from plotkit.plot.journal import Journal, check_resumable, file_sha256, journal_path, load_journal
 from plotkit.plot.schedule import estimate, stroke_plans
-from plotkit.plot.session import Choice, PlotSession
+from plotkit.plot.session import Choice, PlotSession, PlotStatus
 from plotkit.plotter.backends import open_backend
 from plotkit.plotter.ebb import EbbBackend
 from plotkit.plotter.emulator import Faults
@@ -165,14 +169,15 @@ def test_pause_button_parks_asks_and_goes_on(drawing_svg, emulator):
     finally:
         board.stop()
     assert result.finished
-    assert asked[0][0] == "button" and asked[0][1] and asked[0][2] == (0.0, 0.0)  # pen up, at home
-    assert [kind for kind, *_ in asked[1:]] == ["pen", "pen"]  # then the two layer changes
+    assert asked[0][0] == "pen"  # the first pen
+    assert asked[1][0] == "button" and asked[1][1] and asked[1][2] == (0.0, 0.0)  # pen up, at home
+    assert [kind for kind, *_ in asked[2:]] == ["pen", "pen"]  # then the two layer changes
     counts = _coverage(board.paper.strokes, _input_strokes(drawing_svg))
     assert all((c > 0.97).all() and (c < 2.03).all() for c in counts)
     assert sum(int((c > 1.03).sum()) for c in counts) <= 1  # only the segment it stopped in
 
 
-def test_pauses_follow_drawing_time_on_an_injected_clock(tmp_path):
+def test_pauses_follow_drawing_time_in_plotter_time(tmp_path):
     # Strokes of about 1 s of drawing, far apart: travel takes longer than drawing, and a
     # pause counted in plotting time would come much earlier than one in drawing time.
     lines = [[(10 + 18 * i, 10 + 25 * (i % 2)), (10 + 18 * i + 40, 10 + 25 * (i % 2) + 8)] for i in range(12)]
@@ -190,19 +195,18 @@ def test_pauses_follow_drawing_time_on_an_injected_clock(tmp_path):
         return next(answers) if prompt.kind == "pause" else Choice.CONTINUE
 
     journal = Journal("x", {})
-    session = PlotSession(
-        drawing, plotter, sim, journal, tmp_path / "j.json", pause_every_s=2.5, ask=ask, clock=sim.clock
-    )
+    session = PlotSession(drawing, plotter, sim, journal, tmp_path / "j.json", pause_every_s=2.5, ask=ask)
     result = session.run()
     assert result.finished
     kinds = [a[0] for a in asked]
-    # strokes 1-3 pause; 4-5 end the layer: the pen prompt, no pause, and its counter restarts;
-    # 6-8 pause, answered "skip": 9-11 would have paused again
-    assert kinds == ["pause", "pen", "pause"], asked
-    first = asked[0]
+    # the first pen; strokes 1-3 pause; 4-5 end the layer: the pen prompt, no pause, and its
+    # counter restarts; 6-8 pause, answered "skip": 9-11 would have paused again
+    assert kinds == ["pen", "pause", "pen", "pause"], asked
+    first = asked[1]
     assert first[1] == 3 and 2.5 <= first[2] < 3.5  # three strokes of about 1.1 s of drawing
-    assert first[3] > 1.5 * first[2] > 1.5 * 2.5  # while the clock ran far longer than 2.5 s
-    assert asked[1][1] == 5 and asked[2][1] == 8
+    assert first[3] > 1.5 * first[2] > 1.5 * 2.5  # while the plotter ran far longer than 2.5 s
+    assert asked[2][1] == 5 and asked[3][1] == 8
+    assert journal.elapsed_s == pytest.approx(sim.seconds, rel=1e-6)  # plotter time, as simulated
     assert result.pauses == 2 and journal.strokes_done == 12
 
 
@@ -245,7 +249,13 @@ def test_quit_at_a_pause_keeps_progress_for_resume(drawing_svg, emulator):
     try:
         backend = EbbBackend(plotter, board.start())
         session = PlotSession(
-            drawing, plotter, backend, Journal("x", {}), path, pause_every_s=0.05, ask=lambda p: Choice.QUIT
+            drawing,
+            plotter,
+            backend,
+            Journal("x", {}),
+            path,
+            pause_every_s=0.05,
+            ask=lambda p: Choice.QUIT if p.kind == "pause" else Choice.CONTINUE,
         )
         result = session.run()
         assert not result.finished and result.stopped_by == "quit"
@@ -418,7 +428,225 @@ def test_axidraw_backend_plots_through_pyaxidraw(drawing_svg, emulator):
         assert board.wait_idle()
     finally:
         board.stop()
-    assert asked[0] == ("button", True, (0.0, 0.0))  # pyaxidraw stopped; we parked
+    assert asked[0][0] == "pen" and asked[1] == ("button", True, (0.0, 0.0))  # pyaxidraw stopped; we parked
     counts = _coverage(board.paper.strokes, _input_strokes(drawing_svg))
     assert all((c > 0.97).all() and (c < 2.03).all() for c in counts)
     assert sum(int((c > 1.03).sum()) for c in counts) <= 1
+
+
+def _portrait(tmp_path):
+    """An A4 portrait page, as vpype neuronexc placed drawings by default: too tall for the
+    AxiDraw V3's 218 mm, inside its 300 mm turned. Six strokes down the page, each in a column
+    of its own, their vertices 5 mm apart."""
+    rng = np.random.default_rng(5)
+    ys = np.linspace(40, 238, 40)
+    lines = [list(zip(30 + 25 * i + rng.uniform(0, 5, len(ys)), ys, strict=True)) for i in range(6)]
+    layers = [("#000000", 0.3, lines[:3]), ("#ff0000", 0.3, lines[3:])]
+    return write_layers(tmp_path / "portrait.svg", layers, (210, 297))
+
+
+def test_item2_rotate_plots_a_portrait_page_and_is_kept_for_resume(tmp_path, emulator):
+    svg = _portrait(tmp_path)
+    assert "add --rotate" in _one_line_exit_2(["plot", str(svg), "--dry-run"])
+    board = emulator(speedup=60, faults=Faults(drop_after=60))
+    try:
+        assert _plot(svg, board.start(), rotate=True) == 1  # a lost link: the journal keeps --rotate
+        assert load_journal(journal_path(svg)).settings["rotate"] is True
+        assert "--rotate" in shlex.split(PlotArgs(svg, yes=True, rotate=True).resume_command())
+        board.faults = Faults()
+        line = _one_line_exit_2(["plot", str(svg), "--port", board.start(), "--yes", "--resume"])
+        assert "add --rotate" in line  # unturned, it does not fit
+        assert _plot(svg, board.start(), rotate=True, resume=True) == 0
+        assert board.wait_idle()
+    finally:
+        board.stop()
+    turned = [p.path.points for p in stroke_plans(turn(read_drawing(svg)), load_plotter("axidraw-v3"))]
+    counts = _coverage(board.paper.strokes, turned)
+    assert all((c > 0.97).all() and (c < 2.03).all() for c in counts)
+    drawn = np.concatenate([np.asarray(s) for s in board.paper.strokes])
+    assert drawn.max(0)[1] <= 218 and drawn.max(0)[0] <= 300
+
+
+def test_item5_pauses_progress_and_eta_run_on_plotter_time_under_speedup(drawing_svg, emulator):
+    """``--pause-every`` under an emulator's --speedup: the pause timer, the time so far and the
+    ETA are all plotter time, so the plot pauses where a real board would, and the prompt says
+    how much drawing in seconds."""
+    plotter = load_plotter("axidraw-v3")
+    drawing = read_drawing(drawing_svg)
+
+    def run(backend):
+        asked, statuses = [], []
+
+        def ask(prompt):
+            asked.append((prompt.kind, session.journal.strokes_done, prompt.message))
+            return Choice.CONTINUE
+
+        session = PlotSession(
+            drawing,
+            plotter,
+            backend,
+            Journal("x", {}),
+            None,
+            pause_every_s=3,
+            ask=ask,
+            progress=statuses.append,
+        )
+        assert session.run().finished
+        return asked, statuses, session.journal
+
+    sim = SimBackend(plotter)
+    sim_asked, sim_statuses, sim_journal = run(sim)
+    board = emulator(speedup=50)
+    t0 = time.monotonic()
+    asked, statuses, journal = run(EbbBackend(plotter, board.start()))
+    wall = time.monotonic() - t0
+    assert board.wait_idle()
+    pauses = [(k, n) for k, n, _ in asked if k == "pause"]
+    assert len(pauses) >= 3 and pauses == [(k, n) for k, n, _ in sim_asked if k == "pause"]
+    assert wall < journal.elapsed_s / 3  # paused on plotter time, which ran far ahead of wall time
+    for kind, _, message in asked:
+        if kind == "pause":
+            assert re.match(r"0m0[3-9]s of drawing since the last pause", message), message
+    # one clock: the session's, the simulator's and the emulator's plotter time agree
+    assert journal.elapsed_s == pytest.approx(sim_journal.elapsed_s, rel=1e-9)
+    assert sim_journal.elapsed_s == pytest.approx(sim.seconds, rel=1e-9)
+    assert board.paper.move_seconds == pytest.approx(journal.elapsed_s, rel=0.01)
+    total = estimate(drawing, plotter).seconds
+    for s in statuses:  # time so far and ETA add up to the plan, parking trips aside
+        assert total * 0.95 < s.elapsed_s + s.eta_s < total * 1.3, (s.elapsed_s, s.eta_s, total)
+
+
+def test_item5_without_prompts_plotter_time_is_the_estimate(drawing_svg):
+    plotter = load_plotter("axidraw-v3")
+    drawing = read_drawing(drawing_svg)
+    sim = SimBackend(plotter)
+    journal = PlotSession(drawing, plotter, sim, Journal("x", {}), None).run().journal
+    assert journal.elapsed_s == pytest.approx(estimate(drawing, plotter).seconds, rel=1e-9)
+
+
+def test_item6_a_port_that_is_not_a_board_is_one_line_without_plotink_logging(tmp_path):
+    svg = write_layers(tmp_path / "d.svg", _layers(2, layers=1, strokes=2))
+    done = subprocess.run(
+        [sys.executable, "-m", "plotkit", "plot", str(svg), "--port", "/dev/null", "--yes"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "COLUMNS": "200"},
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "Error: /dev/null did not answer as an EiBotBoard; check --port and the USB cable"
+    ]
+
+
+def test_item7_without_a_terminal_progress_is_plain_full_lines(drawing_svg, runner, emulator):
+    board = emulator(speedup=40)
+    try:
+        result = runner.invoke(app, ["plot", str(drawing_svg), "--port", board.start(), "--yes"])
+    finally:
+        board.stop()
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("plot: ")]
+    layers = [line.split(",")[0] for line in lines]
+    assert layers[0] == "plot: layer 1/3 1" and "plot: layer 3/3 3" in layers
+    pattern = (
+        r"plot: layer \d/3 \d, \d+\.\d\d/\d+\.\d\d m, \d+/12 strokes, pen \d+\.\d\d m since change, "
+        r"plotter time \d+m\d\ds, ETA \d+m\d\ds"
+    )
+    assert all(re.fullmatch(pattern, line) for line in lines), lines
+    assert "…" not in result.stderr and result.stderr.strip().endswith("of plotter time.")
+
+
+def test_item7_plain_lines_come_at_layer_changes_and_every_few_seconds(monkeypatch):
+    printed, now = [], [0.0]
+    monkeypatch.setattr(plot_run.stderr, "print", lambda text, **kw: printed.append(text))
+    lines = plot_run.PlainLines(every_s=10, clock=lambda: now[0])
+
+    def at(t, layer, strokes):
+        now[0] = t
+        lines.update(
+            PlotStatus(layer, 2, f"pen {layer + 1}", strokes, 480, strokes * 10.0, 4800, 0, t, 600 - t)
+        )
+
+    for t, layer, strokes in [
+        (0, 0, 0),
+        (5, 0, 1),
+        (10, 0, 2),
+        (12, 0, 3),
+        (13, 1, 4),
+        (14, 1, 5),
+        (23.5, 1, 6),
+    ]:
+        at(t, layer, strokes)
+    assert [p.split(", ")[2] for p in printed] == [
+        "0/480 strokes",
+        "2/480 strokes",
+        "4/480 strokes",
+        "6/480 strokes",
+    ]
+    assert printed[2] == (
+        "plot: layer 2/2 pen 2, 0.04/4.80 m, 4/480 strokes, pen 0.00 m since change, "
+        "plotter time 0m13s, ETA 9m47s"
+    )
+
+
+def test_item9b_the_first_pen_is_asked_for_before_anything_is_drawn(drawing_svg, emulator):
+    plotter = load_plotter("axidraw-v3")
+    board = emulator(speedup=60)
+    asked = []
+
+    def ask(prompt):
+        asked.append((prompt.kind, prompt.message, len(board.paper.strokes)))
+        return Choice.CONTINUE
+
+    backend = EbbBackend(plotter, board.start())
+    assert (
+        PlotSession(read_drawing(drawing_svg), plotter, backend, Journal("x", {}), None, ask=ask)
+        .run()
+        .finished
+    )
+    assert asked[0] == ("pen", "Put in pen 1 of 3: '1' (#000000, 0.3 mm)", 0)
+    assert [(kind, drawn) for kind, _, drawn in asked] == [("pen", 0), ("pen", 4), ("pen", 8)]
+    assert asked[1][1].startswith("Put in pen 2 of 3: '2' (#d01010")
+
+
+def test_item9a_emulator_records_one_layer_per_pen_change(tmp_path, emulator):
+    """A rest at home with the pen up (plotkit's pen prompt, a person changing the pen) starts a
+    layer; a plot with no prompts is one pen, one layer."""
+    lines = [[(10 + 30 * i, 10), (30 + 30 * i, 40)] for i in range(6)]
+    svg = write_layers(
+        tmp_path / "d.svg",
+        [(c, 0.3, lines[2 * i : 2 * i + 2]) for i, c in enumerate("#000000 #ff0000 #0000ff".split())],
+    )
+    plotter = load_plotter("axidraw-v3")
+    board = emulator(speedup=50, pen_change_s=0.3)
+    prompts = []
+
+    def ask(prompt):
+        prompts.append(prompt.kind)
+        time.sleep(0.6)  # a person changing the pen
+        return Choice.CONTINUE
+
+    backend = EbbBackend(plotter, board.start())
+    assert PlotSession(read_drawing(svg), plotter, backend, Journal("x", {}), None, ask=ask).run().finished
+    assert board.wait_idle()
+    assert prompts == ["pen", "pen", "pen"]
+    assert board.paper.layers == [1, 1, 2, 2, 3, 3]
+    board.paper.write_svg(str(tmp_path / "paper.svg"), (300, 218))
+    doc = vp.read_multilayer_svg(str(tmp_path / "paper.svg"), 0.1)
+    assert {i: len(layer) for i, layer in doc.layers.items()} == {1: 2, 2: 2, 3: 2}
+
+    again = emulator(speedup=50, pen_change_s=0.3)
+    backend = EbbBackend(plotter, again.start())
+    assert PlotSession(read_drawing(svg), plotter, backend, Journal("x", {}), None).run().finished  # --yes
+    assert again.wait_idle() and again.paper.layers == [1] * 6
+
+
+def test_item2_a_journal_from_before_rotate_resumes_unturned_only(tmp_path):
+    svg = write_layers(tmp_path / "d.svg", _layers(2, layers=1, strokes=2))
+    path, sha = journal_path(svg), file_sha256(svg)
+    old = Journal(sha, {"optimize": False, "plotter": "axidraw-v3"})  # written before --rotate existed
+    check_resumable(old, path, svg, sha, {"optimize": False, "plotter": "axidraw-v3", "rotate": False})
+    with pytest.raises(UserError, match="rotate was False"):
+        check_resumable(old, path, svg, sha, {"optimize": False, "plotter": "axidraw-v3", "rotate": True})

@@ -1,6 +1,7 @@
 """The EiBotBoard emulator over a real pseudo-terminal, driven by plotink and pyserial."""
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 import serial
 import vpype as vp
 
+from plotkit.cli.app import app
 from plotkit.plotter.emulator import Faults
 from plotkit.units import PX_PER_MM, STEPS_PER_MM
 
@@ -98,30 +100,99 @@ def test_faults_drop_the_link_and_press_the_button(emulator):
         port.close()
 
 
-def test_emulate_command_records_paper_svg(tmp_path):
-    record = tmp_path / "paper.svg"
+def _emulate(record, *args, shell_background=False):
+    """``plotkit emulate --record`` in a process of its own; the process (or the shell that
+    started it), its pid and its port. ``shell_background`` starts it as a script does,
+    ``... &`` from a non-interactive shell: SIGINT ignored."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
+    command = [sys.executable, "-m", "plotkit", "emulate", "--record", str(record), "--speedup", "50", *args]
+    if shell_background:
+        command = ["sh", "-c", f"{shlex.join(command)} & echo $!; wait"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "plotkit", "emulate", "--record", str(record), "--speedup", "50"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env=env,
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, env=env
     )
-    line = proc.stdout.readline()
-    path = line.split(" on ")[1].split()[0]
+    pid, path = proc.pid, None
+    while path is None:
+        line = proc.stdout.readline()
+        assert line, proc.stderr.read()
+        if line.strip().isdigit():
+            pid = int(line)
+        elif " on " in line:
+            path = line.split(" on ")[1].split()[0]
+    return proc, pid, path
+
+
+def _draw_stroke(path, dx=40, dy=20):
     port = ebb.testPort(path)
     motion.sendEnableMotors(port, 1)
     motion.sendPenDown(port, 10)
-    ebb.command(port, f"XM,1000,{40 * MM},{20 * MM}\r")
+    ebb.command(port, f"XM,1000,{dx * MM},{dy * MM}\r")
     motion.sendPenUp(port, 10)
-    time.sleep(0.5)
+    time.sleep(0.2)  # 1 s of moves at --speedup 50
     port.close()
+
+
+def _recorded(record):
+    doc = vp.read_multilayer_svg(str(record), 0.1)
+    return doc, sum(len(layer) for layer in doc.layers.values())
+
+
+def test_emulate_command_records_paper_svg(tmp_path):
+    record = tmp_path / "paper.svg"
+    proc, _, path = _emulate(record)
+    _draw_stroke(path)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
-    assert "1 strokes" in out
-    doc = vp.read_multilayer_svg(str(record), 0.1)
+    assert "1 strokes in 1 layers" in out
+    doc, _ = _recorded(record)
     x0, y0, x1, y1 = doc.bounds()
     assert (x1 - x0, y1 - y0) == pytest.approx((40 * PX_PER_MM, 20 * PX_PER_MM), rel=1e-3)
+
+
+def test_item4_emulate_writes_its_record_on_sigterm(tmp_path):
+    record = tmp_path / "paper.svg"
+    proc, _, path = _emulate(record, "--save-every", "1h")  # only the stop can have written it
+    _draw_stroke(path)
+    proc.terminate()
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    assert f"Wrote {record}" in out and _recorded(record)[1] == 1
+
+
+def test_item4_emulate_started_with_ampersand_from_a_script_stops_on_sigint(tmp_path):
+    record = tmp_path / "paper.svg"
+    shell, pid, path = _emulate(record, "--save-every", "1h", shell_background=True)
+    try:
+        _draw_stroke(path)
+        os.kill(pid, signal.SIGINT)  # ignored by default in a background job of a script
+        out, err = shell.communicate(timeout=30)
+    finally:
+        shell.kill()
+    assert shell.returncode == 0 and "Traceback" not in err, err
+    assert f"Wrote {record}" in out and _recorded(record)[1] == 1
+
+
+def test_item4_emulate_saves_its_record_while_running_so_sigkill_keeps_it(tmp_path):
+    record = tmp_path / "paper.svg"
+    proc, _, path = _emulate(record, "--save-every", "0.3s")
+    try:
+        assert _recorded(record)[1] == 0  # written at once, empty: the path is good
+        _draw_stroke(path)
+        _draw_stroke(path, 10, 30)
+        deadline = time.monotonic() + 20
+        while _recorded(record)[1] < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        proc.kill()  # SIGKILL: no handler runs
+        proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    assert _recorded(record)[1] == 2
+    assert [p.name for p in tmp_path.iterdir()] == ["paper.svg"]  # no temporary file left behind
+
+
+def test_item4_emulate_refuses_a_record_it_cannot_write(tmp_path, runner):
+    result = runner.invoke(app, ["emulate", "--record", str(tmp_path / "no" / "paper.svg")])
+    assert result.exit_code == 2 and "cannot write it" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
