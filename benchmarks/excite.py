@@ -1,9 +1,20 @@
-"""Optimizer speed, the renderer's share of it, and how close strokes get to pixels.
+"""Optimizer speed against the network it feeds, the renderer's share, and how close
+strokes get to pixels.
 
-Prints a table, then one JSON line with steps_per_s, renderer_share,
-stroke_vs_pixel_activation and finetune_1024_vs_256_step.
+Prints a table, then one JSON line with step_ms, network_floor_ms, step_vs_floor,
+network_floor_glibc_default_ms, startup_s, showcase_minutes_estimate, steps_per_s,
+renderer_share, stroke_vs_pixel_activation and finetune_1024_vs_256_step.
 
-- steps_per_s: 202 paths, 224 px canvas, vgg16 conv3_3 channel 37, 4 augmented views.
+- step_ms: the write-up's recipe: 202 paths, 224 px canvas, vgg16 conv3_3 channel 37,
+  4 augmented views of 224 px; a whole optimizer step (render, views, network, Adam).
+- network_floor_ms: the same truncated network alone, float32 in torchvision's own layout,
+  forward and backward on a batch of the same shape, with plotkit's allocator settings
+  (glibc keeps freed buffers), in this run. step_vs_floor: step_ms / network_floor_ms.
+- network_floor_glibc_default_ms: the floor in a process with glibc's default allocator.
+- startup_s: from starting a Python process to the first finished step of the recipe.
+- showcase_minutes_estimate: the 2500-step ``showcase-conv3_3-37`` recipe (202 strokes on
+  500 px) at its measured step time.
+- steps_per_s: 1000 / step_ms.
 - renderer_share: render forward + backward time over the whole step time.
 - stroke_vs_pixel_activation: the objective reached by strokes over the objective reached
   by a plain pixel image (Adam on raw pixels, clamped to [0, 1]) after the same steps,
@@ -21,12 +32,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import torch
 
+from optim.allocator import keep_freed_memory
 from optim.augment import Augment
 from optim.excite import ExciteSettings, Network, excite, pick_device
+from optim.models import Truncated, load_model, resolve_layer
 from optim.render import render
 from optim.strokes import random_scene
 
@@ -56,6 +72,47 @@ def render_seconds(paths: int, size: int, device: str, repeat: int = 5) -> float
     return sorted(times[1:])[repeat // 2]
 
 
+def network_floor_seconds(
+    model: str, layer: str, batch: int, size: int, device: str, repeat: int = 6
+) -> float:
+    """Median seconds of the truncated network alone, forward and backward to its input."""
+    net, _ = load_model(model, "random")
+    node = resolve_layer(net, layer)
+    truncated = Truncated(net, [node]).to(device)
+    x0 = torch.rand(batch, 3, size, size, device=device)
+    times = []
+    for _ in range(repeat + 2):
+        x = x0.clone().requires_grad_(True)
+        t0 = time.perf_counter()
+        truncated(x)[node][:, 0].mean().backward()
+        if device == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - t0)
+    return sorted(times[2:])[repeat // 2]
+
+
+def _in_child(code: str) -> float:
+    """A number a fresh Python process prints, for what must not share this process's state."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def startup_seconds(settings: ExciteSettings, device: str) -> float:
+    """From launching a process to its first finished step."""
+    code = (
+        "import os; from optim.excite import ExciteSettings, excite; from optim.augment import Augment; "
+        f"excite(ExciteSettings(**{_fields(settings)!r}), device={device!r}, "
+        "progress=lambda p: (print(0, flush=True), os._exit(0)))"
+    )
+    t0 = time.perf_counter()
+    _in_child(code)
+    return time.perf_counter() - t0
+
+
+def _fields(settings: ExciteSettings) -> dict:
+    return {k: getattr(settings, k) for k in ("model", "weights", "objective", "paths", "size", "steps")}
+
+
 def pixel_activation(settings: ExciteSettings, device: str) -> float:
     """The objective a free pixel image reaches with the same steps and augmentations."""
     network = Network(settings, torch.device(device))
@@ -81,13 +138,25 @@ def main() -> None:
     parser.add_argument("--objective", default="conv3_3:37")
     parser.add_argument("--weights", default="random")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--precision", default="fp32", help="fp32 or bf16, for the recipe's steps")
     args = parser.parse_args()
     device = str(pick_device(args.device))
     common = dict(model=args.model, weights=args.weights, objective=args.objective)
+    layer = args.objective.split(":")[0]
 
-    base = ExciteSettings(paths=202, size=224, steps=8, **common)
+    floor_default = _in_child(
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+        "from excite import network_floor_seconds as f; "
+        f"print(f({args.model!r}, {layer!r}, 4, 224, {device!r}))"
+    )
+    keep_freed_memory()
+    base = ExciteSettings(paths=202, size=224, steps=12, precision=args.precision, **common)
     speed = step_seconds(base, device)["base"]
+    floor = network_floor_seconds(args.model, layer, 4, 224, device)
     share = render_seconds(202, 224, device) / speed
+    showcase = ExciteSettings(paths=202, size=500, steps=8, precision=args.precision, **common)
+    showcase_minutes = 2500 * step_seconds(showcase, device)["base"] / 60
+    startup = startup_seconds(base, device)
 
     tiled = ExciteSettings(paths=202, size=256, steps=6, tile=4, finetune_steps=6, **common)
     phases = step_seconds(tiled, device)
@@ -99,6 +168,12 @@ def main() -> None:
     ratio = strokes.final_activation / pixels if pixels > 0 else float("nan")
 
     results = {
+        "step_ms": 1000 * speed,
+        "network_floor_ms": 1000 * floor,
+        "step_vs_floor": speed / floor,
+        "network_floor_glibc_default_ms": 1000 * floor_default,
+        "startup_s": startup,
+        "showcase_minutes_estimate": showcase_minutes,
         "steps_per_s": 1 / speed,
         "renderer_share": share,
         "stroke_vs_pixel_activation": ratio,
@@ -106,7 +181,12 @@ def main() -> None:
     }
     print(f"device {device}, torch {torch.__version__}, weights: {strokes.weights_label}")
     print(f"{'measure':44} {'value':>10}  target")
-    print(f"{'steps/s (202 paths, 224, ' + args.objective + ', 4 views)':44} {1 / speed:10.2f}")
+    print(f"{'step, ms (202 paths, 224, ' + args.objective + ', 4 views)':44} {1000 * speed:10.0f}")
+    print(f"{'network alone, fp32, ms (the floor)':44} {1000 * floor:10.0f}")
+    print(f"{'step / floor':44} {speed / floor:10.2f}  <= 1.1")
+    print(f"{'floor with glibc defaults, ms':44} {1000 * floor_default:10.0f}")
+    print(f"{'process start to first step, s':44} {startup:10.1f}")
+    print(f"{'showcase-conv3_3-37 (2500 steps), minutes':44} {showcase_minutes:10.1f}  < 20")
     print(f"{'renderer share of a step':44} {share:10.1%}  <= 25%")
     print(f"{'fine-tune step 1024 / base step 256':44} {finetune_ratio:10.2f}  <= 1.5")
     print(f"{'activation: strokes ' + format(strokes.final_activation, '.4g'):44}")
@@ -115,6 +195,7 @@ def main() -> None:
     results.update(
         weights=strokes.weights_label,
         device=device,
+        precision=args.precision,
         steps=args.steps,
         stroke_activation=strokes.final_activation,
         pixel_activation=pixels,

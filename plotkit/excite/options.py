@@ -73,6 +73,7 @@ EXCITE_OPTIONS: tuple[Option, ...] = (
     Option("jitter", int, 8, "Random shift in pixels (0 = off)."),
     Option("seed", int, 0, "Seed: same seed, same drawing (on the CPU)."),
     Option("device", str, "auto", "auto (CUDA when present), cpu or cuda."),
+    Option("precision", str, "fp32", "fp32, or bf16: faster on GPUs and CPUs with AMX or avx512_bf16."),
     Option("checkpoint_every", float, 10.0, "Seconds of work between checkpoints (and one at Ctrl-C)."),
 )
 BY_NAME = {o.name: o for o in EXCITE_OPTIONS}

@@ -68,6 +68,7 @@ def settings_from_options(values: dict[str, Any], drawing_mm: float) -> ExciteRu
             v["jitter"],
         ),
         seed=v["seed"],
+        precision=v["precision"],
     )
     if v["checkpoint_every"] <= 0:
         raise UserError(
