@@ -38,6 +38,7 @@ def main(
 app.command()(excite_commands.render)
 app.command()(excite_commands.layers)
 app.command("excite")(excite_commands.excite)
+app.command("gallery")(excite_commands.gallery)
 app.command()(excite_commands.presets)
 app.command()(plot_commands.estimate)
 app.command()(plot_commands.plot)

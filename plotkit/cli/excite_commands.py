@@ -1,4 +1,4 @@
-"""``plotkit render``, ``layers``, ``excite`` and ``presets``: the optimizer's commands.
+"""``plotkit render``, ``layers``, ``excite``, ``gallery`` and ``presets``: the optimizer's commands.
 
 Torch is imported inside the commands that run it, so ``plotkit --help`` and the plotting
 commands never load it.
@@ -18,7 +18,7 @@ from rich.table import Table
 
 from plotkit.cli.boundary import exits_cleanly, stderr
 from plotkit.cli.boundary import stdout as console
-from plotkit.cli.progress import excite_bar
+from plotkit.cli.progress import excite_bar, gallery_bar
 from plotkit.excite.options import BY_NAME, EXCITE_OPTIONS, Option
 from plotkit.presets import preset_files, read_pen_set, read_plotter, read_recipe
 from plotkit.units import millimetres
@@ -117,6 +117,43 @@ _own = [
 ]
 _excite.__signature__ = inspect.Signature([*_own, *typer_parameters(EXCITE_OPTIONS)])  # type: ignore[attr-defined]
 excite = exits_cleanly(_excite)
+
+
+def _gallery(
+    channels: Annotated[
+        str, typer.Option(help="Channels of --layer: 0-63, 3 or 0,5,9-12 (one drawing each).")
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Folder for chN.svg/.png/.json, sheet.png, index.html.")
+    ] = Path("gallery"),
+    drawing_size: Annotated[
+        str, typer.Option(help="Side of each finished drawing on paper (15cm, 6in, 200mm).")
+    ] = "15cm",
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    **values: Any,
+) -> None:
+    """One drawing per channel of a layer, a labelled contact sheet and an index page.
+
+    After Ctrl-C, rerun the same command: finished channels are skipped, the last resumes."""
+    from plotkit.excite.gallery import parse_channels, run_gallery
+
+    wanted = parse_channels(channels)
+    size_mm = millimetres(drawing_size, "--drawing-size")
+    with gallery_bar(stderr, quiet) as progress:
+        results = run_gallery(values, wanted, output, size_mm, progress)
+    drawn = [r for r in results if not r.skipped]
+    console.print(
+        f"{len(drawn)} of {len(results)} channels drawn now ({len(results) - len(drawn)} finished before) "
+        f"in {output}; contact sheet {output / 'sheet.png'}, page {output / 'index.html'}",
+        highlight=False,
+    )
+
+
+_own = [
+    p for p in inspect.signature(_gallery, eval_str=True).parameters.values() if p.kind is not p.VAR_KEYWORD
+]
+_gallery.__signature__ = inspect.Signature([*_own, *typer_parameters(EXCITE_OPTIONS)])  # type: ignore[attr-defined]
+gallery = exits_cleanly(_gallery)
 
 
 @exits_cleanly

@@ -1,0 +1,120 @@
+"""A gallery's contact sheet (``sheet.png``) and page (``index.html``), made from the files
+of every finished channel in the folder, so a rerun or a second range adds to them."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+THUMB = 160  # side of each channel's thumbnail on the sheet, pixels
+LABEL = 40  # height of the two label lines under each thumbnail
+PAD = 8  # gap between cells and around the sheet
+_SIDECAR = re.compile(r"^ch(\d+)\.json$")
+
+
+def activation_gain(initial: float, final: float) -> tuple[float, str]:
+    """How much the drawing raised its channel: final / initial when the start was positive
+    (a ratio reads the same across channels of different scale), else final - initial, since
+    a ratio to a value at or below zero means nothing. Returns the value and its kind."""
+    if initial > 0:
+        return final / initial, "ratio"
+    return final - initial, "difference"
+
+
+def gain_label(gain: float, kind: str) -> str:
+    """'x3.21' for a ratio, '+0.052' for a difference."""
+    return f"x{gain:.3g}" if kind == "ratio" else f"{gain:+.3g}"
+
+
+@dataclass(frozen=True)
+class Finished:
+    channel: int
+    svg: str
+    png: str
+    gain: float
+    gain_kind: str
+
+
+def finished_channels(out_dir: Path) -> list[Finished]:
+    """Channels whose SVG, PNG and sidecar all exist in ``out_dir``, by channel number."""
+    found = []
+    for sidecar in out_dir.glob("ch*.json"):
+        match = _SIDECAR.match(sidecar.name)
+        svg, png = sidecar.with_suffix(".svg"), sidecar.with_suffix(".png")
+        if not match or not (svg.exists() and png.exists()):
+            continue
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        gain, kind = activation_gain(float(meta["initial_activation"]), float(meta["final_activation"]))
+        found.append(Finished(int(match.group(1)), svg.name, png.name, gain, kind))
+    return sorted(found, key=lambda f: f.channel)
+
+
+def grid(count: int) -> tuple[int, int]:
+    """(columns, rows) of a near-square grid holding ``count`` cells."""
+    columns = max(1, math.ceil(math.sqrt(count)))
+    return columns, max(1, math.ceil(count / columns))
+
+
+def sheet_size(count: int) -> tuple[int, int]:
+    """Pixel size of the sheet for ``count`` channels."""
+    columns, rows = grid(count)
+    return PAD + columns * (THUMB + PAD), PAD + rows * (THUMB + LABEL + PAD)
+
+
+def write_sheet(out_dir: Path) -> tuple[Path, Path]:
+    """Write ``sheet.png`` (a grid of thumbnails, each labelled with its channel and gain) and
+    ``index.html`` (the sheet, then every channel linked to its SVG and PNG). Returns both."""
+    channels = finished_channels(out_dir)
+    columns, _ = grid(len(channels))
+    sheet = Image.new("RGB", sheet_size(len(channels)), "white")
+    draw = ImageDraw.Draw(sheet)
+    font = ImageFont.load_default(size=14)
+    for i, ch in enumerate(channels):
+        x = PAD + (i % columns) * (THUMB + PAD)
+        y = PAD + (i // columns) * (THUMB + LABEL + PAD)
+        with Image.open(out_dir / ch.png) as image:  # scaled up or down to fit the cell
+            thumb = ImageOps.contain(image.convert("RGB"), (THUMB, THUMB))
+        sheet.paste(thumb, (x + (THUMB - thumb.width) // 2, y + (THUMB - thumb.height) // 2))
+        draw.rectangle((x - 1, y - 1, x + THUMB, y + THUMB), outline=(200, 200, 200))
+        draw.text((x, y + THUMB + 3), f"ch {ch.channel}", fill="black", font=font)
+        gain = f"gain {gain_label(ch.gain, ch.gain_kind)}"
+        draw.text((x, y + THUMB + 21), gain, fill=(90, 90, 90), font=font)
+    sheet_path = out_dir / "sheet.png"
+    sheet.save(sheet_path)
+    page = out_dir / "index.html"
+    page.write_text(_page(out_dir.name, channels), encoding="utf-8")
+    return sheet_path, page
+
+
+def _page(title: str, channels: list[Finished]) -> str:
+    """A static page: the sheet, then one linked thumbnail and name per channel."""
+    cells = "\n".join(
+        f'<figure><a href="{html.escape(ch.svg)}"><img src="{html.escape(ch.png)}" width="{THUMB}" '
+        f'alt="channel {ch.channel}"></a><figcaption><a href="{html.escape(ch.svg)}">ch {ch.channel}</a> '
+        f'(<a href="{html.escape(ch.png)}">png</a>) gain {gain_label(ch.gain, ch.gain_kind)}'
+        "</figcaption></figure>"
+        for ch in channels
+    )
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{html.escape(title)}: {len(channels)} channels</title>
+<style>
+body {{ font-family: sans-serif; margin: 1em; }}
+figure {{ display: inline-block; margin: 0.5em; text-align: center; }}
+</style>
+</head>
+<body>
+<h1>{html.escape(title)}</h1>
+<p><img src="sheet.png" alt="contact sheet of {len(channels)} channels"></p>
+{cells}
+</body>
+</html>
+"""
