@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import tomllib
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -100,6 +101,18 @@ def _excite(
     )
 
 
+def with_excite_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``command``'s own options joined by every optimizer option, as typer reads them, and
+    its errors ended cleanly: one definition of the options for this CLI and vpype."""
+    own = [
+        p
+        for p in inspect.signature(command, eval_str=True).parameters.values()
+        if p.kind is not p.VAR_KEYWORD
+    ]
+    command.__signature__ = inspect.Signature([*own, *typer_parameters(EXCITE_OPTIONS)])  # type: ignore[attr-defined]
+    return exits_cleanly(command)
+
+
 def typer_parameters(options: tuple[Option, ...]) -> list[inspect.Parameter]:
     """Keyword parameters typer reads as these options (None = not given)."""
     params = []
@@ -111,12 +124,7 @@ def typer_parameters(options: tuple[Option, ...]) -> list[inspect.Parameter]:
     return params
 
 
-# The shared optimizer options join excite's own: one definition for this CLI and vpype.
-_own = [
-    p for p in inspect.signature(_excite, eval_str=True).parameters.values() if p.kind is not p.VAR_KEYWORD
-]
-_excite.__signature__ = inspect.Signature([*_own, *typer_parameters(EXCITE_OPTIONS)])  # type: ignore[attr-defined]
-excite = exits_cleanly(_excite)
+excite = with_excite_options(_excite)
 
 
 def _gallery(
@@ -149,11 +157,7 @@ def _gallery(
     )
 
 
-_own = [
-    p for p in inspect.signature(_gallery, eval_str=True).parameters.values() if p.kind is not p.VAR_KEYWORD
-]
-_gallery.__signature__ = inspect.Signature([*_own, *typer_parameters(EXCITE_OPTIONS)])  # type: ignore[attr-defined]
-gallery = exits_cleanly(_gallery)
+gallery = with_excite_options(_gallery)
 
 
 @exits_cleanly

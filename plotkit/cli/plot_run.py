@@ -23,6 +23,7 @@ from pathlib import Path
 from rich.progress import BarColumn, Progress, TextColumn
 
 from plotkit.cli.boundary import stderr
+from plotkit.cli.progress import PLAIN_EVERY_S
 from plotkit.errors import Interrupted, PlotkitError, UserError
 from plotkit.plot.drawing import PlotDrawing, check_fits, read_drawing, turn
 from plotkit.plot.journal import Journal, open_journal
@@ -32,8 +33,6 @@ from plotkit.plotter.interface import LinkError
 from plotkit.plotter.sim import SimBackend
 from plotkit.presets import DEFAULT_PLOTTER, Plotter, load_plotter
 from plotkit.units import format_duration, parse_duration
-
-PLAIN_EVERY_S = 10.0  # without a terminal: a progress line this often (wall time)
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,15 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -22,7 +23,7 @@ from rich.progress import (
 
 from plotkit.units import format_duration
 
-PLAIN_EVERY_S = 10.0  # without a terminal: one line this often, and at the last step
+PLAIN_EVERY_S = 10.0  # without a terminal: a progress line this often (wall time), and when due
 
 if TYPE_CHECKING:  # torch loads only when a command runs the optimizer
     from optim.excite import Progress as StepProgress
@@ -30,55 +31,35 @@ if TYPE_CHECKING:  # torch loads only when a command runs the optimizer
 
 
 @contextmanager
-def excite_bar(console: Console, quiet: bool) -> Iterator[Callable[[StepProgress], None]]:
-    """A progress callback for ``run_excite``; the bar appears at the first step, so errors
-    while loading the model stay one clean line, and it is gone when the block ends."""
+def _reporter(
+    console: Console,
+    quiet: bool,
+    columns: Callable[[], list[ProgressColumn]],
+    fields: Callable[[Any], dict[str, Any]],
+    line: Callable[[Any], str],
+    urgent: Callable[[Any], bool],
+) -> Iterator[Callable[[Any], None]]:
+    """A progress callback: at a terminal a rich bar of ``columns`` over ``p.step`` of
+    ``p.steps``, made at the first report (so errors while loading a model stay one clean
+    line) and gone when the block ends; without one, ``line(p)`` every ``PLAIN_EVERY_S``
+    and whenever ``urgent(p)``."""
     bars: list[Progress] = []
     said_at: list[float] = []
 
-    def plain(p: StepProgress) -> None:
-        now = time.monotonic()
-        if said_at and now - said_at[0] < PLAIN_EVERY_S and p.step < p.steps:
-            return
-        said_at[:] = [now]
-        rate = p.step / max(p.seconds, 1e-9)
-        eta = (p.steps - p.step) / max(rate, 1e-9)
-        console.print(
-            f"excite: {p.phase} step {p.step}/{p.steps}, activation {p.activation:.4g}, "
-            f"{rate:.2f} steps/s, elapsed {format_duration(p.seconds)}, ETA {format_duration(eta)}",
-            highlight=False,
-            soft_wrap=True,
-        )
-
-    def show(p: StepProgress) -> None:
+    def show(p: Any) -> None:
         if quiet:
             return
         if not console.is_terminal:
-            plain(p)
+            now = time.monotonic()
+            if urgent(p) or not said_at or now - said_at[0] >= PLAIN_EVERY_S:
+                said_at[:] = [now]
+                console.print(line(p), highlight=False, soft_wrap=True)
             return
         if not bars:
-            bars.append(
-                Progress(
-                    TextColumn("[bold]{task.fields[phase]}[/]"),
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    TextColumn("activation {task.fields[activation]:.4g}"),
-                    TextColumn("{task.fields[rate]:.2f} steps/s"),
-                    TimeElapsedColumn(),
-                    TimeRemainingColumn(),
-                    console=console,
-                )
-            )
-            bars[0].add_task("excite", total=p.steps, activation=float("nan"), rate=0.0, phase=p.phase)
+            bars.append(Progress(*columns(), console=console))
+            bars[0].add_task("", total=p.steps, **fields(p))
             bars[0].start()
-        bar = bars[0]
-        bar.update(
-            bar.task_ids[0],
-            completed=p.step,
-            activation=p.activation,
-            phase=p.phase,
-            rate=p.step / max(p.seconds, 1e-9),
-        )
+        bars[0].update(bars[0].task_ids[0], completed=p.step, **fields(p))
 
     try:
         yield show
@@ -87,74 +68,79 @@ def excite_bar(console: Console, quiet: bool) -> Iterator[Callable[[StepProgress
             bar.stop()
 
 
-@contextmanager
-def gallery_bar(console: Console, quiet: bool) -> Iterator[Callable[[GalleryProgress], None]]:
+def _rate(p: StepProgress) -> float:
+    return p.step / max(p.seconds, 1e-9)
+
+
+def excite_bar(console: Console, quiet: bool) -> AbstractContextManager[Callable[[StepProgress], None]]:
+    """A progress callback for ``run_excite``."""
+
+    def line(p: StepProgress) -> str:
+        eta = (p.steps - p.step) / max(_rate(p), 1e-9)
+        return (
+            f"excite: {p.phase} step {p.step}/{p.steps}, activation {p.activation:.4g}, "
+            f"{_rate(p):.2f} steps/s, elapsed {format_duration(p.seconds)}, ETA {format_duration(eta)}"
+        )
+
+    return _reporter(
+        console,
+        quiet,
+        lambda: [
+            TextColumn("[bold]{task.fields[phase]}[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("activation {task.fields[activation]:.4g}"),
+            TextColumn("{task.fields[rate]:.2f} steps/s"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+        ],
+        lambda p: {"phase": p.phase, "activation": p.activation, "rate": _rate(p)},
+        line,
+        lambda p: p.step >= p.steps,
+    )
+
+
+def gallery_bar(console: Console, quiet: bool) -> AbstractContextManager[Callable[[GalleryProgress], None]]:
     """A progress callback for ``run_gallery``: one bar over every channel's steps with the
     channels done and an ETA at a terminal; without one a plain line every few seconds and
     one as each channel is written."""
-    bars: list[Progress] = []
-    said: list[float] = []
     last_done: list[int] = []
+    written: list[bool] = [False]
 
-    def plain(p: GalleryProgress) -> None:
-        now = time.monotonic()
-        finished = bool(last_done) and p.done > last_done[0]
+    def urgent(p: GalleryProgress) -> bool:
+        written[0] = bool(last_done) and p.done > last_done[0]
         last_done[:] = [p.done]
-        if said and now - said[0] < PLAIN_EVERY_S and not finished and p.step < p.steps:
-            return
-        said[:] = [now]
-        what = f"ch {p.channel} written" if finished else f"ch {p.channel}"
-        console.print(
+        return written[0] or p.step >= p.steps
+
+    def line(p: GalleryProgress) -> str:
+        what = f"ch {p.channel} written" if written[0] else f"ch {p.channel}"
+        return (
             f"gallery: {what}, {p.done}/{p.total} channels done, step {p.step}/{p.steps}, "
-            f"activation {p.activation:.4g}, elapsed {format_duration(p.seconds)}, ETA {_eta(p)}",
-            highlight=False,
-            soft_wrap=True,
+            f"activation {p.activation:.4g}, elapsed {format_duration(p.seconds)}, ETA {_eta(p)}"
         )
 
-    def show(p: GalleryProgress) -> None:
-        if quiet:
-            return
-        if not console.is_terminal:
-            plain(p)
-            return
-        if not bars:
-            bars.append(
-                Progress(
-                    TextColumn("[bold]ch {task.fields[channel]}[/]"),
-                    TextColumn("{task.fields[done]}/{task.fields[channels]} channels"),
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    TextColumn("steps, activation {task.fields[activation]:.4g}"),
-                    TimeElapsedColumn(),
-                    TextColumn("ETA {task.fields[eta]}"),
-                    console=console,
-                )
-            )
-            bars[0].add_task(
-                "gallery",
-                total=p.steps,
-                channel=p.channel,
-                done=p.done,
-                channels=p.total,
-                activation=float("nan"),
-                eta="?",
-            )
-            bars[0].start()
-        bar = bars[0]
-        bar.update(
-            bar.task_ids[0],
-            completed=p.step,
-            channel=p.channel,
-            done=p.done,
-            activation=p.activation,
-            eta=_eta(p),
-        )
-
-    try:
-        yield show
-    finally:
-        for bar in bars:
-            bar.stop()
+    return _reporter(
+        console,
+        quiet,
+        lambda: [
+            TextColumn("[bold]ch {task.fields[channel]}[/]"),
+            TextColumn("{task.fields[done]}/{task.fields[channels]} channels"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("steps, activation {task.fields[activation]:.4g}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA {task.fields[eta]}"),
+        ],
+        lambda p: {
+            "channel": p.channel,
+            "done": p.done,
+            "channels": p.total,
+            "activation": p.activation,
+            "eta": _eta(p),
+        },
+        line,
+        urgent,
+    )
 
 
 def _eta(p: GalleryProgress) -> str:

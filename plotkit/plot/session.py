@@ -126,17 +126,19 @@ class PlotSession:
         self._pen_is_up = True
 
     # -- the plotter clock: each accepted move, lift and drop, at its planned time -------------
+    def _travelled(self, to: np.ndarray) -> None:
+        self.journal.elapsed_s += plan_path(np.stack([self._here, to]), self.up).seconds
+        self._here = to
+
     def _move(self, to: np.ndarray) -> None:
         to = np.asarray(to, float)
         self.backend.move(to)
-        self.journal.elapsed_s += plan_path(np.stack([self._here, to]), self.up).seconds
-        self._here = to
+        self._travelled(to)
 
     def _home(self) -> None:
         self._pen_up()
         self.backend.home()
-        self.journal.elapsed_s += plan_path(np.stack([self._here, np.zeros(2)]), self.up).seconds
-        self._here = np.zeros(2)
+        self._travelled(np.zeros(2))
 
     def _pen_up(self) -> None:
         self.backend.pen_up()

@@ -19,9 +19,6 @@ class SimBackend:
         self.position = np.zeros(2)
         self._pen_is_up = True
 
-    def clock(self) -> float:
-        return self.seconds
-
     def open(self) -> None:
         return None
 
