@@ -1,12 +1,15 @@
 """Differentiable augmentations: every optimization step sees the drawing as a batch of
-randomly jittered, perspective-warped and cropped views, so it cannot cheat with
-pixel-exact patterns.
+randomly padded, jittered, turned, perspective-warped and cropped views, so it cannot
+cheat with pixel-exact patterns.
 
-The three steps compose into one homography per view (view pixel -> drawing pixel), and
-the whole batch is resampled by a single ``grid_sample``, white outside the drawing: no
+The steps compose into one homography per view (view pixel -> drawing pixel), and the
+whole batch is resampled by a single ``grid_sample``, white outside the drawing: no
 padded, warped or resized copies per view. The random draws are those of the steps taken
 one by one (torchvision's parameters for perspective and resized crop), so the views are
 distributed as before.
+
+Two families of views are named in ``VIEWS``: plotkit's perspective and crop, and
+lucent's transformation robustness (padding, jitter, small scaling and rotation).
 """
 
 from __future__ import annotations
@@ -21,6 +24,28 @@ import torchvision.transforms.functional as F1
 
 CROP_RATIO = (3 / 4, 4 / 3)  # aspect ratios of the random crop, torchvision's default
 
+# Named families of views: the Augment fields each sets (options given by name still win).
+# lucent: pad 12, jitter 8, scale 0.9-1.1, rotate +-10 degrees, jitter 4 (its standard
+# transforms; the two jitters add up to one of 12).
+VIEWS: dict[str, dict[str, object]] = {
+    "perspective": {
+        "perspective": 0.5,
+        "crop_scale": (0.7, 0.9),
+        "jitter": 8,
+        "pad": 0,
+        "scale": (1.0, 1.0),
+        "rotate": 0.0,
+    },
+    "lucent": {
+        "perspective": 0.0,
+        "crop_scale": (1.0, 1.0),
+        "jitter": 12,
+        "pad": 12,
+        "scale": (0.9, 1.1),
+        "rotate": 10.0,
+    },
+}
+
 
 @dataclass(frozen=True)
 class Augment:
@@ -29,11 +54,15 @@ class Augment:
     perspective: float = 0.5  # distortion scale, 0 to turn off
     crop_scale: tuple[float, float] = (0.7, 0.9)
     jitter: int = 8  # pixels of random shift, 0 to turn off
+    pad: int = 0  # white margin added around the drawing before the views are taken
+    scale: tuple[float, float] = (1.0, 1.0)  # random zoom range, about the centre
+    rotate: float = 0.0  # random turn in degrees, up to this either way
 
     def sample(self, image: torch.Tensor) -> torch.Tensor:
         """(batch, 3, 3) maps from view to drawing pixel coordinates (pixel centres at
         i + 0.5), drawn from torch's global RNG."""
-        h, w = image.shape[-2:]
+        h, w = (side + 2 * self.pad for side in image.shape[-2:])
+        padded = torch.empty(()).expand(h, w)  # torchvision's crop parameters read only the shape
         maps = []
         for _ in range(self.batch):
             shift = (0, 0)
@@ -43,8 +72,13 @@ class Augment:
             start = end = None
             if self.perspective > 0:
                 start, end = T1.RandomPerspective.get_params(w, h, self.perspective)
-            crop = T1.RandomResizedCrop.get_params(image, list(self.crop_scale), list(CROP_RATIO))
-            maps.append(view_to_drawing(self.size, shift, start, end, crop))
+            crop = T1.RandomResizedCrop.get_params(padded, list(self.crop_scale), list(CROP_RATIO))
+            turn = None
+            if self.scale != (1.0, 1.0) or self.rotate > 0:
+                zoom = float(torch.empty(1, dtype=torch.float64).uniform_(*self.scale))
+                degrees = float(torch.empty(1, dtype=torch.float64).uniform_(-self.rotate, self.rotate))
+                turn = (zoom, degrees)
+            maps.append(view_to_drawing(self.size, shift, start, end, crop, turn, (w, h), self.pad))
         return torch.stack(maps)
 
     def __call__(self, image: torch.Tensor) -> torch.Tensor:
@@ -58,18 +92,33 @@ def view_to_drawing(
     start: list[list[int]] | None,
     end: list[list[int]] | None,
     crop: tuple[int, int, int, int],
+    turn: tuple[float, float] | None = None,
+    padded: tuple[int, int] = (0, 0),
+    pad: int = 0,
 ) -> torch.Tensor:
     """The homography taking a view's pixel coordinates to the drawing's: the resized crop
     (top, left, height, width) of the perspective warp (``end`` corners show ``start``'s)
-    of the drawing shifted by ``shift``."""
+    of the drawing zoomed and turned by ``turn`` (factor, degrees) about the centre of the
+    ``padded`` (width, height) canvas, shifted by ``shift``, with ``pad`` pixels of margin."""
     top, left, height, width = crop
     resize = torch.tensor([[width / size, 0, left], [0, height / size, top], [0, 0, 1]], dtype=torch.float64)
     warp = torch.eye(3, dtype=torch.float64)
     if start is not None:
         a, b, c, d, e, f, g, k = F1._get_perspective_coeffs(start, end)
         warp = torch.tensor([[a, b, c], [d, e, f], [g, k, 1.0]], dtype=torch.float64)
-    move = torch.tensor([[1, 0, shift[0]], [0, 1, shift[1]], [0, 0, 1]], dtype=torch.float64)
-    return move @ warp @ resize
+    spin = torch.eye(3, dtype=torch.float64)
+    if (
+        turn is not None
+    ):  # the view shows the drawing zoomed by ``factor``: drawing = centre + R(-a)(p - centre) / factor
+        factor, degrees = turn
+        a = math.radians(degrees)
+        cx, cy = padded[0] / 2, padded[1] / 2
+        c, s = math.cos(a) / factor, math.sin(a) / factor
+        spin = torch.tensor(
+            [[c, s, cx - c * cx - s * cy], [-s, c, cy + s * cx - c * cy], [0, 0, 1]], dtype=torch.float64
+        )
+    move = torch.tensor([[1, 0, shift[0] - pad], [0, 1, shift[1] - pad], [0, 0, 1]], dtype=torch.float64)
+    return move @ spin @ warp @ resize
 
 
 def resample(image: torch.Tensor, maps: torch.Tensor, size: int, smallest_crop: float = 1.0) -> torch.Tensor:

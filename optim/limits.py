@@ -22,6 +22,12 @@ LIMITS: dict[str, tuple[float | None, float | None]] = {
     "crop_scale": (0.01, 1.0),
     "jitter": (0, 4_096),
     "seed": (0, 2**32 - 1),
+    "pad": (0, 4_096),
+    "scale": (0.1, 10.0),
+    "rotate": (0.0, 180.0),
+    "ink": (0.01, 0.95),
+    "max_pens": (1, 1_000),
+    "respawn_every": (0, 1_000_000),
 }
 
 
@@ -41,3 +47,8 @@ def describe(name: str) -> str:
 def within(name: str, value: float) -> bool:
     low, high = LIMITS[name]
     return (low is None or value >= low) and (high is None or value <= high)
+
+
+# The narrowest line, in canvas pixels, that the network sees as a line rather than a
+# faint grey: pens are optimized at least this wide.
+MIN_PEN_PX = 1.5

@@ -96,7 +96,8 @@ def _excite(
     png = output.with_suffix(".png")
     console.print(
         f"Wrote {output}, {png} and {sidecar}: activation {result.initial_activation:.4g} -> "
-        f"{result.final_activation:.4g} in {result.seconds:.0f} s ({result.weights_label} weights)",
+        f"{result.final_activation:.4g}, {result.scene.n_paths} strokes inking {result.coverage:.0%}, "
+        f"in {result.seconds:.0f} s ({result.weights_label} weights)",
         highlight=False,
     )
 
@@ -137,18 +138,26 @@ def _gallery(
     drawing_size: Annotated[
         str, typer.Option(help="Side of each finished drawing on paper (15cm, 6in, 200mm).")
     ] = "15cm",
+    batch_channels: Annotated[
+        int | None,
+        typer.Option(help=escape("Channels sharing each forward pass [default: as many as memory holds].")),
+    ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(help=escape("ray: batches as Ray tasks, on RAY_ADDRESS or a local Ray [default: here]")),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
     **values: Any,
 ) -> None:
     """One drawing per channel of a layer, a labelled contact sheet and an index page.
 
-    After Ctrl-C, rerun the same command: finished channels are skipped, the last resumes."""
+    After Ctrl-C, rerun the same command: finished channels are skipped, the others resume."""
     from plotkit.excite.gallery import parse_channels, run_gallery
 
     wanted = parse_channels(channels)
     size_mm = millimetres(drawing_size, "--drawing-size")
     with gallery_bar(stderr, quiet) as progress:
-        results = run_gallery(values, wanted, output, size_mm, progress)
+        results = run_gallery(values, wanted, output, size_mm, progress, batch_channels, cluster)
     drawn = [r for r in results if not r.skipped]
     console.print(
         f"{len(drawn)} of {len(results)} channels drawn now ({len(results) - len(drawn)} finished before) "

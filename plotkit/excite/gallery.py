@@ -1,9 +1,11 @@
 """A gallery: one excite drawing per channel of a layer, then a contact sheet and a page.
 
 Each channel is the excite run with objective ``LAYER:k``, written as ``DIR/ch<k>.svg``,
-``.png`` and ``.json`` by ``run_excite``, so its checkpoint ``DIR/ch<k>.svg.ckpt`` makes an
-interrupted channel resumable. Rerunning the same command skips finished channels, resumes
-the one that was interrupted and rebuilds ``sheet.png`` and ``index.html`` at the end.
+``.png`` and ``.json``; its checkpoint ``DIR/ch<k>.svg.ckpt`` makes an interrupted channel
+resumable. Channels are drawn in batches that share each forward pass (``excite_batch``),
+here or as Ray tasks (``plotkit.excite.cluster``). Rerunning the same command skips
+finished channels, resumes the interrupted ones and rebuilds ``sheet.png`` and
+``index.html`` at the end.
 """
 
 from __future__ import annotations
@@ -19,16 +21,26 @@ from typing import Any
 
 import torch
 
-from optim.excite import Network
+from optim.excite import (
+    ExciteResult,
+    ExciteSettings,
+    Network,
+    excite_batch,
+    memory_available,
+    memory_needed,
+    pick_device,
+)
 from optim.excite import Progress as StepProgress
 from plotkit.errors import Interrupted, UserError
-from plotkit.excite.job import run_excite
+from plotkit.excite.cluster import CLUSTERS, ray_drawer
 from plotkit.excite.options import resolve
+from plotkit.excite.outputs import write_drawing
 from plotkit.excite.settings import ExciteRun, settings_from_options
 from plotkit.excite.sheet import activation_gain, write_sheet
 
 _CHANNELS = re.compile(r"^(\d+)(?:-(\d+))?$")
 MAX_CHANNELS = 4096  # more than any torchvision layer has; a typo like 0-99999 stops here
+MAX_BATCH = 16  # channels in one forward pass when memory allows: beyond, little is gained
 
 
 def parse_channels(text: str) -> list[int]:
@@ -140,22 +152,72 @@ def _check_checkpoint(checkpoint: Path, run: ExciteRun, channel: int) -> None:
         )
 
 
+def batch_size(settings: ExciteSettings, device: str, pending: int) -> int:
+    """Channels per batch: as many as the device's free memory holds, up to ``MAX_BATCH``."""
+    dev = pick_device(device)
+    fits = memory_available(dev) // max(1, memory_needed(settings))
+    return int(max(1, min(pending, MAX_BATCH, fits)))
+
+
 def run_gallery(
     values: dict[str, Any],
     channels: list[int],
     out_dir: Path,
     drawing_mm: float,
     progress: Callable[[GalleryProgress], None] | None = None,
+    batch_channels: int | None = None,
+    cluster: str | None = None,
 ) -> list[ChannelResult]:
     """Draw each channel of ``values``' layer into ``out_dir`` (created if missing), then
-    rebuild ``sheet.png`` and ``index.html``. All channels are checked against the layer's
-    range before any work; Ctrl-C raises ``Interrupted`` saying how to resume."""
+    rebuild ``sheet.png`` and ``index.html``. ``batch_channels`` channels share each forward
+    pass (default: as many as fit); ``cluster="ray"`` draws the batches as Ray tasks. All
+    channels are checked against the layer's range before any work; Ctrl-C raises
+    ``Interrupted`` saying how to resume."""
+    if batch_channels is not None and batch_channels < 1:
+        raise UserError(f"--batch-channels must be 1 or more, got {batch_channels}")
+    if cluster not in (None, *CLUSTERS):
+        raise UserError(f"--cluster takes {' or '.join(CLUSTERS)}, got {cluster!r}")
     try:
-        return _run_gallery(values, channels, out_dir, drawing_mm, progress)
-    except KeyboardInterrupt:  # between channels: every finished one is on disk
+        return _run_gallery(values, channels, out_dir, drawing_mm, progress, batch_channels, cluster)
+    except KeyboardInterrupt:  # between batches: every finished channel is on disk
         raise Interrupted(
             "Interrupted. Finished channels are kept; run the same command again to go on."
         ) from None
+
+
+class _Tally:
+    """The gallery's progress across batches: steps done, resumed and still to do."""
+
+    def __init__(
+        self, total: int, finished: int, steps: int, report: Callable[[GalleryProgress], None] | None
+    ):
+        self.total, self.finished, self.steps, self.report = total, finished, steps, report
+        self.t0 = time.perf_counter()
+        self.done_steps = 0  # of channels finished by this run
+        self.current: dict[int, int] = {}  # channel -> its steps done, in the batch under way
+        self.resumed = 0
+
+    def step(self, channel: int, p: StepProgress) -> None:
+        if channel not in self.current:
+            self.resumed += p.step - 1  # a resumed channel starts past its checkpoint
+        self.current[channel] = p.step
+        self._report(channel, p.activation)
+
+    def finish(self, channel: int, per_channel: int, activation: float) -> None:
+        self.current.pop(channel, None)
+        self.done_steps += per_channel
+        self.finished += 1
+        self._report(channel, activation)
+
+    def _report(self, channel: int, activation: float) -> None:
+        if self.report is not None:
+            step = self.done_steps + sum(self.current.values())
+            seconds = time.perf_counter() - self.t0
+            self.report(
+                GalleryProgress(
+                    channel, self.finished, self.total, step, self.steps, activation, seconds, self.resumed
+                )
+            )
 
 
 def _run_gallery(
@@ -164,6 +226,8 @@ def _run_gallery(
     out_dir: Path,
     drawing_mm: float,
     progress: Callable[[GalleryProgress], None] | None,
+    batch_channels: int | None,
+    cluster: str | None,
 ) -> list[ChannelResult]:
     for name, flag in (("channel", "--channel"), ("objective", "--objective")):
         if values.get(name) is not None:
@@ -178,6 +242,8 @@ def _run_gallery(
     runs = {k: channel_run(base, layer, k, neuron) for k in channels}
     # Loads the model once and checks the largest channel (and the layer) against its range.
     Network(runs[channels[-1]].settings, torch.device("cpu"))
+    if cluster == "ray":
+        ray_draw = ray_drawer()  # says how to install Ray before any work
     out_dir.mkdir(parents=True, exist_ok=True)
 
     results: dict[int, ChannelResult] = {}
@@ -187,70 +253,55 @@ def _run_gallery(
             results[k] = earlier
     pending = [k for k in channels if k not in results]
     per_channel = base.settings.steps + base.settings.finetune_steps
-    steps, t0 = per_channel * len(pending), time.perf_counter()
-    resumed = 0
-    for i, k in enumerate(pending):
-        svg, png, sidecar = paths_of(out_dir, k)
-        checkpoint = svg.with_name(svg.name + ".ckpt")
-        offset, first = i * per_channel, [True]
-
-        def step(p: StepProgress, k: int = k, offset: int = offset, first: list[bool] = first) -> None:
-            nonlocal resumed
-            if first[0]:
-                resumed += p.step - 1  # a resumed channel starts past its checkpoint
-                first[0] = False
-            if progress is not None:
-                progress(
-                    GalleryProgress(
-                        k,
-                        len(results),
-                        len(channels),
-                        offset + p.step,
-                        steps,
-                        p.activation,
-                        time.perf_counter() - t0,
-                        resumed,
-                    )
-                )
-
+    size = batch_channels or batch_size(base.settings, base.device, len(pending))
+    batches = [pending[i : i + size] for i in range(0, len(pending), size)]
+    tally = _Tally(len(channels), len(results), per_channel * len(pending), progress)
+    for k in pending:
+        checkpoint = _checkpoint(out_dir, k)
         if checkpoint.exists():
             _check_checkpoint(checkpoint, runs[k], k)
-        try:
-            result, _ = run_excite(
-                runs[k],
-                save=svg,
-                save_option="--output",
-                size_mm=drawing_mm,
-                resume=checkpoint.exists(),
-                progress=step,
-            )
-        except (Interrupted, KeyboardInterrupt):
-            kept = (
-                f"channel {k}'s progress is saved in {checkpoint}"
-                if checkpoint.exists()
-                else f"channel {k} had not reached its first checkpoint"
-            )
-            raise Interrupted(
-                f"Interrupted at channel {k} ({len(results)} of {len(channels)} channels done; {kept}). "
-                "Run the same command again to go on: finished channels are skipped."
-            ) from None
+
+    def keep(k: int, result: ExciteResult) -> None:  # a channel's files, its gain, the tally
+        svg, png, sidecar = paths_of(out_dir, k)
+        write_drawing(result, svg, str(pick_device(base.device)), base.pens, drawing_mm)
+        _checkpoint(out_dir, k).unlink(missing_ok=True)
         gain, kind = activation_gain(result.initial_activation, result.final_activation)
         _record_gain(sidecar, json.loads(sidecar.read_text(encoding="utf-8")), k, gain, kind)
         results[k] = ChannelResult(
             k, svg, png, sidecar, result.initial_activation, result.final_activation, gain, kind, False
         )
-        if progress is not None:
-            progress(
-                GalleryProgress(
-                    k,
-                    len(results),
-                    len(channels),
-                    offset + per_channel,
-                    steps,
-                    result.final_activation,
-                    time.perf_counter() - t0,
-                    resumed,
-                )
+        tally.finish(k, per_channel, result.final_activation)
+
+    if cluster == "ray":
+        ray_draw([(batch, [runs[k].settings for k in batch]) for batch in batches], base.device, keep)
+    for batch in batches if cluster is None else []:
+        checkpoints = [_checkpoint(out_dir, k) for k in batch]
+        try:
+            drawn = excite_batch(
+                [runs[k].settings for k in batch],
+                device=base.device,
+                checkpoints=checkpoints,
+                resume=[c.exists() for c in checkpoints],
+                checkpoint_every=base.checkpoint_every,
+                progress=lambda i, p, batch=batch: tally.step(batch[i], p),
             )
+        except KeyboardInterrupt:
+            saved = [str(c) for c in checkpoints if c.exists()]
+            kept = f"progress saved in {', '.join(saved)}" if saved else "no checkpoint reached yet"
+            raise Interrupted(
+                f"Interrupted at {_listed(batch)} ({len(results)} of {len(channels)} channels done; "
+                f"{kept}). Run the same command again to go on: finished channels are skipped."
+            ) from None
+        for k, result in zip(batch, drawn, strict=True):
+            keep(k, result)
     write_sheet(out_dir)
     return [results[k] for k in channels]
+
+
+def _checkpoint(out_dir: Path, channel: int) -> Path:
+    svg = paths_of(out_dir, channel)[0]
+    return svg.with_name(svg.name + ".ckpt")
+
+
+def _listed(channels: list[int]) -> str:
+    return f"channel {channels[0]}" if len(channels) == 1 else f"channels {', '.join(map(str, channels))}"

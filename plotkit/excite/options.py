@@ -6,7 +6,10 @@ merges defaults, a recipe preset and what the user typed, refusing values out of
 Free of torch, typer and click: vpype imports this table at start, for every command.
 
 A value the user gives always wins, 0 included; flags are three-way (``--neuron``,
-``--no-neuron``, or not given) so that a recipe's flag can be turned off too.
+``--no-neuron``, or not given) so that a recipe's flag can be turned off too. ``--views``
+names a family of view options; those given by name, or by the recipe, win over it.
+``--paths`` and ``--ink`` both decide how many strokes there are: the one given at the
+higher level (typed over recipe over default) wins, and typing both is refused.
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from optim.limits import LIMITS, describe, number, within
+from optim.augment import VIEWS
+from optim.limits import LIMITS, MIN_PEN_PX, describe, number, within
 from plotkit.errors import UserError
 from plotkit.presets import load_recipe
 
 NOTES = {"channel": " (channels start at 0)"}  # said with an out-of-range value
+EXCLUSIVE = ("paths", "ink")  # two ways to say how many strokes: one wins
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,7 @@ class Option:
     kind: type  # str, int, float or bool (a flag)
     default: Any
     help: str
+    unset: str = "none"  # what leaving it out means, when the default is None
 
     @property
     def flag(self) -> str:
@@ -42,8 +48,8 @@ class Option:
         said = []
         if self.name in LIMITS:
             said.append(describe(self.name))
-        if self.default is not None and self.kind is not bool:
-            said.append(f"default: {self.default}")
+        if self.kind is not bool:
+            said.append(f"default: {self.default if self.default is not None else self.unset}")
         return f"{self.help} [{'; '.join(said)}]" if said else self.help
 
 
@@ -55,22 +61,46 @@ EXCITE_OPTIONS: tuple[Option, ...] = (
     Option("neuron", bool, False, "Excite the channel's centre unit only."),
     Option("objective", str, None, "Instead of --layer/--channel: e.g. 'conv3_3:37-conv3_3:7*0.5'."),
     Option("weights", str, "imagenet", "imagenet (downloaded once), random, or a state dict FILE."),
-    Option("paths", int, 200, "Number of strokes."),
+    Option("paths", int, None, "Number of strokes (instead of --ink).", "from --ink"),
+    Option(
+        "ink",
+        float,
+        0.3,
+        "Share of the drawing the pens cover: sets the number of strokes, which then follows it.",
+    ),
     Option("segments", str, "1-3", "Cubic segments per stroke, a number or a range."),
     Option("size", int, 224, "Canvas side in pixels (of one tile)."),
     Option("steps", int, 500, "Optimization steps."),
     Option("lr", float, 1.0, "Adam learning rate for control points (pixels)."),
-    Option("stroke_width", float, 1.0, "Stroke width in canvas pixels, without --pens."),
+    Option("stroke_width", float, MIN_PEN_PX, "Stroke width in canvas pixels, without --pens."),
+    Option("respawn_every", int, 50, "Steps between moves of weak strokes to where ink helps (0 = never)."),
     Option("learn_widths", bool, False, "Let widths vary in 0.5x to 4x, without --pens."),
     Option("colors", str, "mono", "mono: one pen; free: learned RGB per stroke (not with --pens)."),
     Option("pens", str, None, "Pen set preset: each stroke ends on one of its pens, at its width."),
-    Option("tile", int, 1, "Repeat the drawing N x N times, then fine-tune the big canvas."),
-    Option("finetune_steps", int, 0, "Steps on random windows of the tiled canvas."),
+    Option("max_pens", int, None, "With --pens: keep only the K pens the drawing uses most.", "all"),
+    Option(
+        "tile",
+        int,
+        None,
+        "Repeat the drawing N x N times, then fine-tune the big canvas.",
+        f"with --pens, enough for the thinnest pen to be {MIN_PEN_PX:g} px wide; else 1",
+    ),
+    Option(
+        "finetune_steps",
+        int,
+        None,
+        "Steps on random windows of the tiled canvas.",
+        "--steps when tiled, else 0",
+    ),
     Option("batch", int, 4, "Augmented views per step."),
     Option("input_size", int, 224, "Side of the views the network sees."),
-    Option("perspective", float, 0.5, "Perspective distortion scale (0 = off)."),
-    Option("crop_scale", str, "0.7-0.9", "Random resized crop area range."),
-    Option("jitter", int, 8, "Random shift in pixels (0 = off)."),
+    Option("views", str, "perspective", f"Family of views: {' or '.join(VIEWS)}; it sets the options below."),
+    Option("perspective", float, None, "Perspective distortion scale (0 = off).", "from --views"),
+    Option("crop_scale", str, None, "Random resized crop area range.", "from --views"),
+    Option("jitter", int, None, "Random shift in pixels (0 = off).", "from --views"),
+    Option("pad", int, None, "White margin, pixels, around the drawing.", "from --views"),
+    Option("scale", str, None, "Random zoom range, e.g. 0.9-1.1.", "from --views"),
+    Option("rotate", float, None, "Random turn, up to this many degrees either way.", "from --views"),
     Option("seed", int, 0, "Seed: same seed, same drawing (on the CPU)."),
     Option("device", str, "auto", "auto (CUDA when present), cpu or cuda."),
     Option("precision", str, "fp32", "fp32, or bf16: faster on GPUs and CPUs with AMX or avx512_bf16."),
@@ -80,15 +110,27 @@ BY_NAME = {o.name: o for o in EXCITE_OPTIONS}
 
 
 def resolve(values: dict[str, Any]) -> dict[str, Any]:
-    """Defaults, then the recipe named by --preset, then the options given (None: not given)."""
+    """Defaults, then the recipe named by --preset, then the options given (None: not given);
+    view options left unset come from the --views family."""
     merged = {o.name: o.default for o in EXCITE_OPTIONS}
     recipe = load_recipe(values["preset"], BY_NAME) if values.get("preset") is not None else {}
     given = {k: v for k, v in values.items() if k in BY_NAME and v is not None}
-    merged.update(recipe)
-    merged.update(given)
+    for level in (recipe, given):
+        if all(name in level for name in EXCLUSIVE):
+            where = "the recipe sets" if level is recipe else "give"
+            raise UserError(f"{where} both --paths and --ink; each sets the number of strokes, keep one")
+        for name in EXCLUSIVE:
+            if name in level:
+                merged.update(dict.fromkeys(EXCLUSIVE))
+        merged.update(level)
+    if merged["views"] not in VIEWS:
+        raise UserError(f"--views takes {' or '.join(VIEWS)}, got {merged['views']!r}")
+    for name, value in VIEWS[merged["views"]].items():
+        if merged[name] is None:
+            merged[name] = "-".join(f"{v:g}" for v in value) if isinstance(value, tuple) else value
     for o in EXCITE_OPTIONS:
         value = merged[o.name]
-        if o.kind in (int, float) and o.name in LIMITS and not within(o.name, value):
+        if value is not None and o.kind in (int, float) and o.name in LIMITS and not within(o.name, value):
             where = f" (from recipe {values['preset']})" if o.name in recipe and o.name not in given else ""
             raise UserError(
                 f"{o.flag} must be {describe(o.name)}{NOTES.get(o.name, '')}, got {number(value)}{where}"

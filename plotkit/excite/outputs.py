@@ -46,6 +46,8 @@ def write_drawing(
         "weights": result.weights_label,
         "initial_activation": result.initial_activation,
         "final_activation": result.final_activation,
+        "strokes": scene.n_paths,
+        "ink_coverage": round(result.coverage, 4),
         "seconds": round(result.seconds, 2),
         "device": device,
         "drawing_size_mm": size_mm,

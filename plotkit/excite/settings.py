@@ -1,13 +1,21 @@
-"""From option values to a run of the optimizer: its settings, pen set and device."""
+"""From option values to a run of the optimizer: its settings, pen set and device.
+
+The paper decides the canvas: with real pens, the drawing is tiled until the thinnest pen
+is at least ``MIN_PEN_PX`` wide where it is optimized, and the number of strokes is what
+covers ``--ink`` of it at the pens' widths (unless --tile, --paths or --size say otherwise).
+"""
 
 from __future__ import annotations
 
+import math
+import statistics
 from dataclasses import dataclass
 from typing import Any
 
 from optim.augment import Augment
+from optim.coverage import strokes_for_ink
 from optim.excite import COLOR_MODES, ExciteSettings
-from optim.limits import describe, within
+from optim.limits import LIMITS, MIN_PEN_PX, describe, within
 from plotkit.errors import UserError
 from plotkit.excite.options import resolve
 from plotkit.presets import PenSet, load_pen_set
@@ -23,6 +31,13 @@ def _range(text: str, kind: type, name: str) -> tuple:
     if not all(within(name, p) for p in parts) or parts[0] > parts[1]:
         raise UserError(f"{option} takes numbers {describe(name)}, low end first, got {text!r}")
     return tuple(parts)
+
+
+def tiles_for_pens(pen_set: PenSet, size: int, drawing_mm: float) -> int:
+    """Tiles per side that make the thinnest pen ``MIN_PEN_PX`` wide on the canvas."""
+    thinnest = min(p.width_mm for p in pen_set.pens)
+    needed = math.ceil(MIN_PEN_PX * drawing_mm / thinnest / size)
+    return max(1, min(needed, int(LIMITS["tile"][1])))
 
 
 @dataclass(frozen=True)
@@ -43,13 +58,29 @@ def settings_from_options(values: dict[str, Any], drawing_mm: float) -> ExciteRu
     pen_set = load_pen_set(v["pens"]) if v["pens"] else None
     if pen_set is not None and v["colors"] != "mono":
         raise UserError("--pens sets the colours from the pen set; leave out --colors")
-    px_per_mm = v["size"] * v["tile"] / drawing_mm
+    if v["max_pens"] is not None and pen_set is None:
+        raise UserError("--max-pens chooses among a pen set's pens; give --pens too")
+    tile = (
+        v["tile"]
+        if v["tile"] is not None
+        else tiles_for_pens(pen_set, v["size"], drawing_mm)
+        if pen_set
+        else 1
+    )
+    finetune = v["finetune_steps"] if v["finetune_steps"] is not None else v["steps"] if tile > 1 else 0
+    px_per_mm = v["size"] * tile / drawing_mm
+    pen_widths = tuple(p.width_mm * px_per_mm for p in pen_set.pens) if pen_set else ()
+    segments = _range(str(v["segments"]), int, "segments")
+    paths = v["paths"]
+    if paths is None:
+        width = statistics.mean(pen_widths) if pen_set else v["stroke_width"]
+        paths = strokes_for_ink(v["ink"], v["size"], width, segments, v["seed"])
     settings = ExciteSettings(
         model=v["model"],
         weights=v["weights"],
         objective=v["objective"] or f"{v['layer']}:{v['channel']}{'@neuron' if v['neuron'] else ''}",
-        paths=v["paths"],
-        segments=_range(str(v["segments"]), int, "segments"),
+        paths=paths,
+        segments=segments,
         size=v["size"],
         steps=v["steps"],
         lr=v["lr"],
@@ -57,18 +88,24 @@ def settings_from_options(values: dict[str, Any], drawing_mm: float) -> ExciteRu
         learn_widths=v["learn_widths"],
         colors="pens" if pen_set else v["colors"],
         palette=tuple(p.rgb for p in pen_set.pens) if pen_set else (),
-        pen_widths=tuple(p.width_mm * px_per_mm for p in pen_set.pens) if pen_set else (),
-        tile=v["tile"],
-        finetune_steps=v["finetune_steps"],
+        pen_widths=pen_widths,
+        tile=tile,
+        finetune_steps=finetune,
         augment=Augment(
             v["batch"],
             v["input_size"],
             v["perspective"],
             _range(str(v["crop_scale"]), float, "crop_scale"),
             v["jitter"],
+            v["pad"],
+            _range(str(v["scale"]), float, "scale"),
+            v["rotate"],
         ),
         seed=v["seed"],
         precision=v["precision"],
+        ink=v["ink"],
+        respawn_every=v["respawn_every"],
+        max_pens=v["max_pens"],
     )
     if v["checkpoint_every"] <= 0:
         raise UserError(

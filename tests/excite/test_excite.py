@@ -115,15 +115,15 @@ def test_trained_googlenet_state_dict_with_aux_heads_loads(tmp_path):
 def test_non_finite_objective_stops_with_the_step_and_no_checkpoint(tmp_path, monkeypatch):
     from optim import excite as excite_module
 
-    real = excite_module.Network.objective
+    real = excite_module.Network.objectives
     calls = []
 
-    def poisoned(self, images):
+    def poisoned(self, views, terms):
         calls.append(1)
-        value = real(self, images)
-        return value * float("nan") if len(calls) == 4 else value  # call 1 is the initial measure
+        values = real(self, views, terms)
+        return [v * float("nan") for v in values] if len(calls) == 4 else values  # 1: initial measure
 
-    monkeypatch.setattr(excite_module.Network, "objective", poisoned)
+    monkeypatch.setattr(excite_module.Network, "objectives", poisoned)
     ckpt = tmp_path / "run.ckpt"
     with pytest.raises(ExciteError, match="step 2: the objective or its gradient is not finite"):
         excite(ExciteSettings(steps=10, **FAST), checkpoint=ckpt, checkpoint_every=1e9)

@@ -95,14 +95,14 @@ def test_rerun_skips_finished_channels_and_adds_new_ones(tmp_path):
 
 def test_interrupted_gallery_resumes_to_the_uninterrupted_drawings(tmp_path):
     whole, cut = tmp_path / "whole", tmp_path / "cut"
-    run_gallery(values(), [0, 1], whole, 150.0)
+    run_gallery(values(), [0, 1], whole, 150.0, batch_channels=1)
 
     def ctrl_c(p: GalleryProgress) -> None:
         if p.channel == 1 and p.step == 6:  # step 2 of channel 1
             raise KeyboardInterrupt
 
     with pytest.raises(Interrupted, match="Run the same command again") as stop:
-        run_gallery(values(), [0, 1], cut, 150.0, ctrl_c)
+        run_gallery(values(), [0, 1], cut, 150.0, ctrl_c, batch_channels=1)
     assert "channel 1" in str(stop.value) and "1 of 2 channels done" in str(stop.value)
     assert (cut / "ch1.svg.ckpt").exists() and not (cut / "ch1.svg").exists()
     assert (cut / "ch0.svg").exists()
@@ -110,7 +110,7 @@ def test_interrupted_gallery_resumes_to_the_uninterrupted_drawings(tmp_path):
         run_gallery(values(steps=5), [1], cut, 150.0)
 
     seen: list[GalleryProgress] = []
-    results = run_gallery(values(), [0, 1], cut, 150.0, seen.append)
+    results = run_gallery(values(), [0, 1], cut, 150.0, seen.append, batch_channels=1)
     assert [r.skipped for r in results] == [True, False]
     assert seen[0].step == 3 and seen[0].resumed_steps == 2  # picked up after the two saved steps
     assert not (cut / "ch1.svg.ckpt").exists()
@@ -216,7 +216,7 @@ def test_ctrl_c_in_the_cli_is_one_message_and_exit_130(tmp_path, monkeypatch):
 
     monkeypatch.setattr(excite_commands, "gallery_bar", ctrl_c_at_channel_1)
     out = tmp_path / "gal"
-    args = ["gallery", *TINY_ARGS, "--channels", "0-1", "-o", str(out)]
+    args = ["gallery", *TINY_ARGS, "--channels", "0-1", "--batch-channels", "1", "-o", str(out)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 130, result.output
     lines = result.stderr.strip().splitlines()
@@ -226,3 +226,56 @@ def test_ctrl_c_in_the_cli_is_one_message_and_exit_130(tmp_path, monkeypatch):
     assert again.exit_code == 0, again.output
     assert "1 of 2 channels drawn now (1 finished before)" in again.stdout
     assert not (out / "ch1.svg.ckpt").exists() and (out / "ch1.svg").exists()
+
+
+def test_batched_channels_equal_separate_runs(tmp_path):
+    one, batched = tmp_path / "one", tmp_path / "batched"
+    run_gallery(values(), [0, 3, 5], one, 150.0, batch_channels=1)
+    seen: list[GalleryProgress] = []
+    run_gallery(values(), [0, 3, 5], batched, 150.0, seen.append, batch_channels=3)
+    assert {p.channel for p in seen if p.done == 0} == {0, 3, 5}  # all three drawn together
+    assert seen[-1].step == seen[-1].steps == 12
+    for k in (0, 3, 5):
+        a, b = (json.loads((d / f"ch{k}.json").read_text()) for d in (one, batched))
+        assert a["final_activation"] == pytest.approx(b["final_activation"], rel=1e-3)
+        assert a["initial_activation"] == pytest.approx(b["initial_activation"], rel=1e-5)
+        pa, pb = (np.asarray(Image.open(d / f"ch{k}.png").convert("L"), dtype=float) for d in (one, batched))
+        assert np.abs(pa - pb).mean() < 0.5  # grey levels out of 255
+
+
+def test_interrupted_batch_resumes_every_channel_of_it(tmp_path):
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    run_gallery(values(), [0, 1], whole, 150.0, batch_channels=2)
+
+    def ctrl_c(p: GalleryProgress) -> None:
+        if p.step == 5:  # both channels part-way
+            raise KeyboardInterrupt
+
+    with pytest.raises(Interrupted, match="channels 0, 1 .0 of 2 channels done"):
+        run_gallery(values(), [0, 1], cut, 150.0, ctrl_c, batch_channels=2)
+    assert (cut / "ch0.svg.ckpt").exists() and (cut / "ch1.svg.ckpt").exists()
+    run_gallery(values(), [0, 1], cut, 150.0, batch_channels=2)
+    for name in ("ch0.svg", "ch1.svg"):
+        assert (cut / name).read_bytes() == (whole / name).read_bytes(), name
+
+
+@pytest.mark.parametrize(
+    "args,problem",
+    [
+        (["--batch-channels", "0"], "--batch-channels must be 1 or more, got 0"),
+        (["--batch-channels", "-3"], "--batch-channels must be 1 or more, got -3"),
+        (["--cluster", "slurm"], "--cluster takes ray, got 'slurm'"),
+    ],
+)
+def test_batch_and_cluster_options_refused_in_one_line(args, problem, tmp_path):
+    out = tmp_path / "gal"
+    result = CliRunner().invoke(app, ["gallery", *TINY_ARGS, "--channels", "0-1", *args, "-o", str(out)])
+    assert result.exit_code == 2 and result.stderr.strip() == problem or problem in result.stderr, (
+        result.stderr
+    )
+    assert not out.exists()
+
+
+def test_a_huge_batch_is_cut_to_the_channels_there_are(tmp_path):
+    results = run_gallery(values(), [0, 1], tmp_path, 150.0, batch_channels=10_000)
+    assert [r.skipped for r in results] == [False, False]

@@ -87,6 +87,10 @@ def test_a_recipes_value_out_of_range_names_the_recipe(tmp_path, monkeypatch):
         (["--crop-scale", "0.9-0.2"], "low end first"),
         (["--size", "16000", "--tile", "32"], "GiB (a 512000 px canvas"),
         (["--checkpoint-every", "0"], "--checkpoint-every must be a positive number"),
+        (["--scale", "0-1"], "--scale takes numbers from 0.1 to 10"),
+        (["--views", "wild"], "--views takes perspective or lucent, got 'wild'"),
+        (["--paths", "10", "--ink", "0.3"], "give both --paths and --ink"),
+        (["--max-pens", "2"], "--max-pens chooses among a pen set's pens; give --pens too"),
     ],
 )
 def test_out_of_range_is_one_line_naming_the_range(args, problem, tmp_path, runner):
@@ -105,7 +109,7 @@ def test_channel_0_is_drawn_and_recorded(tmp_path, runner):
 
 def test_help_shows_ranges_defaults_and_plain_usage(runner):
     help_text = runner.invoke(app, ["excite", "--help"], env={"COLUMNS": "200"}).output
-    assert "[from 1 to 100000; default: 200]" in help_text
+    assert "[from 1 to 100000; default: from --ink]" in help_text
     assert "[0 or more; default: 37]" in help_text and "--no-neuron" in help_text
     plot_help = runner.invoke(app, ["plot", "--help"], env={"COLUMNS": "200"}).output
     assert "plot [OPTIONS] SVG" in plot_help
@@ -119,3 +123,37 @@ def test_version(runner):
 
 def test_options_table_names_every_option_once():
     assert len(BY_NAME) == len(EXCITE_OPTIONS)
+
+
+def test_paths_and_ink_the_one_given_at_the_higher_level_wins(tmp_path, monkeypatch):
+    assert resolve({})["ink"] == 0.3 and resolve({})["paths"] is None
+    assert resolve({"paths": 120})["ink"] is None
+    name = _recipe(tmp_path, monkeypatch, "paths = 150\n")
+    assert resolve({"preset": name})["paths"] == 150 and resolve({"preset": name})["ink"] is None
+    mine = resolve({"preset": name, "ink": 0.5})
+    assert mine["ink"] == 0.5 and mine["paths"] is None  # typed over recipe
+    _recipe(tmp_path, monkeypatch, "paths = 150\nink = 0.4\n")
+    with pytest.raises(UserError, match="the recipe sets both --paths and --ink"):
+        resolve({"preset": name})
+
+
+def test_pens_choose_the_tiles_and_fine_tuning_unless_given():
+    run = settings_from_options({"weights": "random", "pens": "black-fineliner"}, 100.0)
+    assert run.settings.tile == 3  # 0.3 mm on 100 mm: 1.5 px needs 500 px, three 224 px tiles
+    assert run.settings.finetune_steps == run.settings.steps
+    assert min(run.settings.pen_widths) >= 1.5
+    given = settings_from_options(
+        {"weights": "random", "pens": "black-fineliner", "tile": 1, "finetune_steps": 0}, 100.0
+    )
+    assert given.settings.tile == 1 and given.settings.finetune_steps == 0
+    mono = settings_from_options({"weights": "random"}, 100.0)
+    assert mono.settings.tile == 1 and mono.settings.finetune_steps == 0
+
+
+def test_views_family_fills_what_was_not_given(tmp_path, monkeypatch):
+    lucent = settings_from_options({"weights": "random", "views": "lucent"}, 150.0).settings.augment
+    assert (lucent.pad, lucent.scale, lucent.rotate, lucent.perspective) == (12, (0.9, 1.1), 10.0, 0.0)
+    mine = settings_from_options({"weights": "random", "views": "lucent", "pad": 0, "rotate": 0.0}, 150.0)
+    assert (mine.settings.augment.pad, mine.settings.augment.rotate) == (0, 0.0)
+    name = _recipe(tmp_path, monkeypatch, 'views = "lucent"\njitter = 3\n')
+    assert resolve({"preset": name})["jitter"] == 3 and resolve({"preset": name})["pad"] == 12

@@ -76,7 +76,8 @@ def test_bundled_plotters_and_recipes_load():
     assert load_plotter("axidraw-mini").travel_y_mm == 101.6
     for name in preset_files("recipes"):
         assert load_recipe(name, BY_NAME)
-    assert load_recipe("frame-tiled", BY_NAME)["tile"] == 4
+    assert "tile" not in load_recipe("frame-tiled", BY_NAME)  # tiled as its pen needs
+    assert load_recipe("showcase-conv3_3-37", BY_NAME)["tile"] == 1  # the write-up's, as it was
 
 
 @pytest.mark.parametrize(

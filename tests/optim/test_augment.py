@@ -77,3 +77,18 @@ def test_a_large_drawing_is_shrunk_once_before_sampling():
     stripes[:, :, ::2] = 0  # one-pixel stripes: grey once averaged, aliasing if point-sampled
     views = Augment(batch=2, size=64, perspective=0.0, jitter=0)(stripes)
     assert (views - 0.5).abs().max() < 0.15
+
+
+@pytest.mark.parametrize("zoom,degrees,pad", [(1.0, 10.0, 12), (1.1, -7.0, 0), (0.9, 4.0, 6)])
+def test_pad_zoom_and_turn_map_points_as_torchvision_does(zoom, degrees, pad):
+    size, side = 96, 128
+    image = torch.ones(3, side, side)
+    for x, y in ((40, 40), (88, 40), (40, 88), (88, 88)):
+        image[:, y - 3 : y + 3, x - 3 : x + 3] = 0
+    padded = torch.nn.functional.pad(image[None], [pad] * 4, value=1.0)
+    turned = F.affine(padded - 1, angle=degrees, translate=[0, 0], scale=zoom, shear=[0.0]) + 1
+    want = F.resize(turned, [size, size], antialias=True)[0]
+    full = side + 2 * pad
+    maps = view_to_drawing(size, (0, 0), None, None, (0, 0, full, full), (zoom, degrees), (full, full), pad)
+    got = resample(image, maps[None], size)[0]
+    assert torch.allclose(_dot_centres(got), _dot_centres(want), atol=1.0)

@@ -1,0 +1,96 @@
+"""Stroke economy: strokes that add nothing are moved to where ink helps most.
+
+Every so many base steps, one extra pass measures each drawn stroke's gradient (a stroke
+off the canvas, or buried under others, has almost none) and the objective's gradient
+on the image (where darkening raises the objective). The weakest strokes are redrawn as
+fresh random walks starting where that gain is largest. With an ink target, the number
+of strokes drawn also follows the coverage: the weakest are parked (kept, not drawn) when
+the drawing is too dark, parked ones come back where ink helps when it is too light.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as nnf
+from torch import Tensor
+
+UNTIL = 0.6  # share of the base steps after which no stroke is redrawn (they settle)
+SHARE = 0.1  # at most this share of the drawn strokes is redrawn each time, the weakest
+WEAK = 0.1  # and only those whose gradient is below this share of the median stroke's
+POOL = 1.5  # with an ink target: strokes held, as a multiple of those drawn at first
+CELL = 8  # pixels: the gain map is pooled to cells this large before new starts are drawn
+RADIUS = 0.1  # each control point of a new stroke is within this share of the canvas of the last
+
+
+@dataclass(frozen=True)
+class Moves:
+    """Which strokes to park, to redraw in place of the weakest, and to bring back."""
+
+    park: Tensor
+    redraw: Tensor
+
+
+def rows_of_paths(segments: Tensor) -> Tensor:
+    """The path of every control point row."""
+    return torch.repeat_interleave(torch.arange(len(segments), device=segments.device), 3 * segments + 1)
+
+
+def strengths(points: Tensor, grad: Tensor, segments: Tensor, size: int) -> Tensor:
+    """Mean gradient norm of each path's control points; -1 for a path wholly off the canvas."""
+    rows = rows_of_paths(segments)
+    n = len(segments)
+    total = torch.zeros(n, dtype=grad.dtype, device=grad.device).index_add_(0, rows, grad.norm(dim=1))
+    strength = total / (3 * segments + 1).to(grad.dtype)
+    inside = ((points >= 0) & (points <= size)).all(1).to(grad.dtype)
+    seen = torch.zeros(n, dtype=grad.dtype, device=grad.device).index_add_(0, rows, inside)
+    return torch.where(seen > 0, strength, torch.full_like(strength, -1.0))
+
+
+def plan(active: Tensor, strength: Tensor, coverage: float, ink: float | None, share: float) -> Moves:
+    """The moves for drawn strokes ``active`` of ``strength``, at ``coverage`` of the canvas.
+
+    Uncovered paper falls as exp(-strokes), so ``ink`` needs about
+    drawn * log(1 - ink) / log(1 - coverage) strokes: the weakest are parked, or parked
+    ones brought back; then the weakest of the drawn, up to ``share`` of them, are redrawn
+    if they add next to nothing (off the canvas, buried, or with a vanishing gradient)."""
+    drawn = torch.nonzero(active).flatten()
+    parked = torch.nonzero(~active).flatten()
+    wanted = len(drawn)
+    if ink is not None and 0 < coverage < 1:
+        wanted = round(len(drawn) * math.log(1 - ink) / math.log(1 - coverage))
+        wanted = max(1, min(wanted, len(active)))
+    weakest = drawn[torch.argsort(strength[drawn], stable=True)]
+    park = weakest[: max(0, len(drawn) - wanted)]
+    kept = weakest[len(park) :]
+    off = kept[strength[kept] < 0]  # off the canvas: always redrawn
+    weak = kept[(strength[kept] >= 0) & (strength[kept] < WEAK * strength[kept].median())]
+    redraw = torch.cat([off, weak[: math.ceil(share * len(kept))]]) if share > 0 else off[:0]
+    back = parked[: max(0, wanted - len(drawn))]
+    return Moves(park=park, redraw=torch.cat([redraw, back]))
+
+
+def starts(gain: Tensor, n: int) -> Tensor:
+    """``n`` points (x, y) drawn with probability proportional to ``gain`` (H, W) pooled to cells."""
+    h, w = gain.shape
+    cells = nnf.avg_pool2d(gain.clamp(min=0)[None, None], CELL, ceil_mode=True)[0, 0]
+    weights = cells.flatten().double()
+    if not torch.isfinite(weights).all() or float(weights.sum()) <= 0:
+        weights = torch.ones_like(weights)
+    picked = torch.multinomial(weights.cpu(), n, replacement=True)
+    cy, cx = picked // cells.shape[1], picked % cells.shape[1]
+    offset = torch.rand(n, 2, dtype=torch.float64)
+    x = ((cx + offset[:, 0]) * CELL).clamp(max=w)
+    y = ((cy + offset[:, 1]) * CELL).clamp(max=h)
+    return torch.stack([x, y], 1)
+
+
+def random_walks(start: Tensor, segments: Tensor, size: int) -> Tensor:
+    """Control points of strokes from ``start`` (n, 2), as the initial strokes are drawn."""
+    out = []
+    for p0, k in zip(start, segments.tolist(), strict=True):
+        steps = (torch.rand(3 * k, 2, dtype=torch.float64) * 2 - 1) * RADIUS * size
+        out.append(torch.cat([p0[None], p0 + torch.cumsum(steps, 0)]))
+    return torch.cat(out)

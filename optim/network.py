@@ -1,0 +1,73 @@
+"""The network a drawing is shown to: a torchvision model truncated at the target layers,
+and the objectives read from its activations."""
+
+from __future__ import annotations
+
+import torch
+
+from optim.errors import ExciteError
+from optim.models import Truncated, load_model, resolve_layer
+from optim.objectives import Term, check_channels, evaluate, parse_objective
+from optim.settings import PRECISIONS, ExciteSettings
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """``auto`` is CUDA when present, else the CPU; anything else is taken as given."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ExciteError(f"unknown device {name!r}; use auto, cpu or cuda") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ExciteError(f"--device {name}: no CUDA GPU is available here; use --device cpu or auto")
+    return device
+
+
+class Network:
+    """The truncated model and the parsed objective, checked against each other. Drawings
+    with other channels of the same layers share it: ``terms_for`` checks theirs, and
+    ``objectives`` shows all their views to the network in one batch."""
+
+    def __init__(self, settings: ExciteSettings, device: torch.device):
+        self.terms: list[Term] = parse_objective(settings.objective)
+        model, self.weights_label = load_model(settings.model, settings.weights, settings.seed)
+        self.nodes = {t.layer: resolve_layer(model, t.layer) for t in self.terms}
+        self.net = Truncated(model, sorted(set(self.nodes.values())))
+        with torch.no_grad():  # one small forward tells every target layer's channel count
+            shapes = {node: a.shape for node, a in self.net(torch.zeros(1, 3, 224, 224)).items()}
+        self.channels = {layer: shapes[node][1] for layer, node in self.nodes.items()}
+        check_channels(self.terms, self.channels)
+        # channels-last: oneDNN's and cuDNN's fastest convolutions take that layout
+        self.net.to(device, memory_format=torch.channels_last)
+        self.device = device
+        self.autocast = PRECISIONS[settings.precision]
+
+    def terms_for(self, objective: str) -> list[Term]:
+        """Another drawing's objective, on this network's layers and within their channels."""
+        terms = parse_objective(objective)
+        others = sorted({t.layer for t in terms} - set(self.nodes))
+        if others:
+            raise ExciteError(
+                f"drawings drawn together must target the same layers; {', '.join(others)} is not one"
+            )
+        check_channels(terms, self.channels)
+        return terms
+
+    def objective(self, images: torch.Tensor) -> torch.Tensor:
+        """This network's objective for each image, (B,)."""
+        return self.objectives([images], [self.terms])[0]
+
+    def objectives(self, views: list[torch.Tensor], terms: list[list[Term]]) -> list[torch.Tensor]:
+        """Each drawing's views' objective values, (B_i,), from one forward pass of all views."""
+        images = torch.cat(views).contiguous(memory_format=torch.channels_last)
+        with torch.autocast(
+            self.device.type, dtype=self.autocast or torch.float32, enabled=bool(self.autocast)
+        ):
+            acts = self.net(images)
+            values, start = [], 0
+            for batch, own in zip(views, terms, strict=True):
+                part = {layer: acts[node][start : start + len(batch)] for layer, node in self.nodes.items()}
+                values.append(evaluate(own, part).float())
+                start += len(batch)
+        return values

@@ -1,0 +1,233 @@
+"""One drawing's run: its steps, its own random stream and its checkpoint.
+
+A step is split in two around the network, ``begin`` (render and views) and ``end``
+(Adam, respawning, tiling), so that several drawings can show their views to one network
+in a single batch (``optim.excite.excite_batch``) and still each follow exactly the steps
+it would follow alone: each keeps its own random state, swapped in around whatever draws
+random numbers, and that state is what its checkpoint stores.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from optim.coverage import ink_coverage
+from optim.errors import ExciteError
+from optim.network import Network
+from optim.objectives import Term
+from optim.render import StrokeScene, render
+from optim.settings import ExciteSettings
+from optim.state import (
+    PENS_CHOSEN_AT,
+    RATES,
+    initial_state,
+    keep_pens,
+    optimizer,
+    respawn,
+    respawn_due,
+    scene_of,
+    tiled,
+)
+
+
+@dataclass
+class Progress:
+    step: int
+    steps: int
+    activation: float
+    seconds: float
+    phase: str  # "base" or "finetune"
+
+
+@dataclass
+class ExciteResult:
+    scene: StrokeScene
+    pens: torch.Tensor | None  # pens mode: index of each stroke's pen
+    initial_activation: float
+    final_activation: float
+    seconds: float
+    weights_label: str
+    settings: ExciteSettings
+    coverage: float  # share of the canvas the drawing inks
+
+
+def lr_factor(step: int, steps: int) -> float:
+    """The write-up's schedule: full rate, half from mid-run, a fifth from three quarters."""
+    return 1.0 if step < steps // 2 else 0.5 if step < (3 * steps) // 4 else 0.2
+
+
+def _save(path: Path, payload: dict) -> None:
+    """Write atomically: a crash mid-write never leaves a broken checkpoint."""
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(payload, tmp)
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+class Run:
+    """One drawing, fresh or resumed from ``checkpoint``, on a network it may share."""
+
+    def __init__(
+        self,
+        settings: ExciteSettings,
+        network: Network,
+        terms: list[Term],
+        device: torch.device,
+        checkpoint: Path | None = None,
+        resume: bool = False,
+    ):
+        self.settings, self.network, self.terms, self.checkpoint = settings, network, terms, checkpoint
+        self.state = initial_state(settings, device)
+        self.tiled_from = settings.steps if settings.tile > 1 else None  # steps done when tiled
+        self.total = settings.steps + settings.finetune_steps
+        if resume:
+            if checkpoint is None or not checkpoint.exists():
+                raise ExciteError(
+                    f"no checkpoint at {checkpoint} to resume; run without --resume to start afresh"
+                )
+            saved = torch.load(checkpoint, map_location=device, weights_only=False)
+            if saved["settings"] != dataclasses.asdict(settings):
+                raise ExciteError(
+                    f"{checkpoint} was made with other settings; use the same options, "
+                    "or run without --resume"
+                )
+            self.done, self.elapsed, self.initial = (
+                saved["step"],
+                saved["seconds"],
+                saved["initial_activation"],
+            )
+            if self.tiled_from is not None and self.done >= self.tiled_from:
+                self.state = tiled(self.state, settings)
+            self.state = {k: saved["state"][k].to(device) for k in self.state}
+            self.adam, self.params = optimizer(self.state, settings)
+            self.adam.load_state_dict(saved["adam"])
+            self.rng = saved["rng"]
+        else:
+            self.done, self.elapsed = 0, 0.0
+            with torch.no_grad():
+                image = render(scene_of(self.state, settings, 0, settings.size))
+                self.initial = float(self.objective(image[None]).mean())
+            self.adam, self.params = optimizer(self.state, settings)
+            self.rng = torch.Generator().manual_seed(settings.seed).get_state()
+        self.rng_done = self.rng  # after the last finished step: what a checkpoint keeps
+        self.t0 = time.perf_counter()
+
+    @property
+    def finished(self) -> bool:
+        return self.done >= self.total
+
+    @property
+    def seconds(self) -> float:
+        return self.elapsed + time.perf_counter() - self.t0
+
+    def objective(self, images: torch.Tensor) -> torch.Tensor:
+        return self.network.objectives([images], [self.terms])[0]
+
+    @contextmanager
+    def _own_random_state(self) -> Iterator[None]:
+        """Draw from this run's random stream, whatever other runs drew in between."""
+        torch.set_rng_state(self.rng)
+        try:
+            yield
+        finally:
+            self.rng = torch.get_rng_state()
+
+    def begin(self) -> torch.Tensor | None:
+        """This step's views of the drawing, or None when its window holds no stroke (the
+        step is then done: there is nothing to learn there)."""
+        s, step = self.settings, self.done
+        finetune = step >= s.steps
+        phase_step, phase_steps = (step - s.steps, s.finetune_steps) if finetune else (step, s.steps)
+        for group in self.adam.param_groups:
+            scale = s.lr if group["name"] == "points" else 1.0
+            group["lr"] = RATES[group["name"]] * scale * lr_factor(phase_step, phase_steps)
+        self.adam.zero_grad(set_to_none=True)
+        canvas = s.canvas if finetune else s.size
+        with self._own_random_state():
+            window = None
+            if canvas > s.size:
+                x0, y0 = (int(v) for v in torch.randint(0, canvas - s.size + 1, (2,)))
+                window = (x0, y0, s.size, s.size)
+            image = render(scene_of(self.state, s, step, canvas), window=window)
+            if not image.requires_grad:
+                self.done += 1
+                views = None
+            else:
+                views = s.augment(image)
+        if views is None:
+            self.rng_done = self.rng
+        return views
+
+    def end(self, value: torch.Tensor) -> Progress:
+        """After backward of this step's objective ``value``: Adam, then the moves that come
+        every so many steps."""
+        s, step = self.settings, self.done
+        grads = [p.grad for p in self.params.values() if p.grad is not None]
+        if not torch.isfinite(value) or not all(torch.isfinite(g).all() for g in grads):
+            raise ExciteError(
+                f"step {step}: the objective or its gradient is not finite; nothing was written. "
+                "Try a lower --lr"
+            )
+        self.adam.step()
+        with torch.no_grad():
+            lo, hi = s.width_bounds
+            self.state["widths"].clamp_(lo * s.stroke_width, hi * s.stroke_width)
+            self.state["colors"].clamp_(0, 1)
+        finetune = step >= s.steps
+        if not finetune and respawn_due(s, step + 1):
+            with self._own_random_state():
+                respawn(self.state, s, self.objective, self.adam, self.params, step + 1)
+        if s.max_pens is not None and step + 1 == int(PENS_CHOSEN_AT * s.steps):
+            keep_pens(self.state, s, step + 1)
+        if step + 1 == self.tiled_from:
+            self.state = tiled(self.state, s)
+            self.adam, self.params = optimizer(self.state, s)
+        self.done, self.rng_done = step + 1, self.rng
+        return Progress(step + 1, self.total, float(value), self.seconds, "finetune" if finetune else "base")
+
+    def save(self) -> None:
+        """Checkpoint the steps done (an unfinished step is redone on resume, from the same
+        random state)."""
+        if self.checkpoint is None:
+            return
+        payload = {
+            "settings": dataclasses.asdict(self.settings),
+            "step": self.done,
+            "seconds": self.seconds,
+            "initial_activation": self.initial,
+            "rng": self.rng_done,
+            "adam": self.adam.state_dict(),
+            "state": {k: v.detach().cpu() for k, v in self.state.items()},
+        }
+        _save(self.checkpoint, payload)
+
+    def result(self) -> ExciteResult:
+        s = self.settings
+        final_state = {k: v.detach().cpu() for k, v in self.state.items()}
+        scene = scene_of(final_state, s, self.total, s.canvas)
+        with torch.no_grad():
+            final = float(self.objective(render(scene_of(self.state, s, self.total, s.canvas))[None]).mean())
+        pens = None
+        if s.colors == "pens":
+            pens = final_state["logits"].masked_fill(~final_state["pen_mask"], -math.inf).argmax(1)
+            pens = pens[final_state["active"]]
+        return ExciteResult(
+            scene=scene,
+            pens=pens,
+            initial_activation=self.initial,
+            final_activation=final,
+            seconds=self.seconds,
+            weights_label=self.network.weights_label,
+            settings=s,
+            coverage=ink_coverage(scene),
+        )

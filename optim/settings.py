@@ -1,0 +1,103 @@
+"""What one drawing's optimization is asked to do: the settings stored with every result."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+
+from optim import economy
+from optim.augment import Augment
+from optim.errors import ExciteError
+from optim.limits import describe, number, within
+
+COLOR_MODES = ("mono", "free", "pens")
+# The network's arithmetic. bf16 halves the work where the hardware has it (GPUs; CPUs with
+# AMX or avx512_bf16) and is many times slower where it does not, so fp32 is the default.
+PRECISIONS = {"fp32": None, "bf16": torch.bfloat16}
+
+
+@dataclass(frozen=True)
+class ExciteSettings:
+    """Everything that determines the result; stored in checkpoints and sidecars."""
+
+    model: str = "vgg16"
+    weights: str = "imagenet"
+    objective: str = "conv3_3:37"
+    paths: int = 200
+    segments: tuple[int, int] = (1, 3)
+    size: int = 224  # canvas side in pixels (of one tile)
+    steps: int = 500
+    lr: float = 1.0
+    stroke_width: float = 1.0  # pixels of the canvas (mono and free colours)
+    learn_widths: bool = False
+    width_bounds: tuple[float, float] = (0.5, 4.0)  # multiples of stroke_width, when learned
+    colors: str = "mono"  # mono: one pen; free: learned RGB; pens: one pen of the palette each
+    palette: tuple[tuple[float, float, float], ...] = ()  # pens: RGB of each pen
+    pen_widths: tuple[float, ...] = ()  # pens: line width of each pen in canvas pixels
+    tile: int = 1  # the base drawing is repeated tile x tile times
+    finetune_steps: int = 0  # steps on random windows of the tiled canvas
+    augment: Augment = field(default_factory=Augment)
+    seed: int = 0
+    precision: str = "fp32"  # the network's arithmetic: fp32, or bf16 under autocast
+    ink: float | None = None  # coverage the drawn strokes are steered to, when respawning
+    respawn_every: int = 0  # base steps between moves of weak strokes; 0: never
+    max_pens: int | None = None  # pens: keep only the pens the strokes use most
+
+    def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS:
+            raise ExciteError(f"unknown precision {self.precision!r}; use one of {', '.join(PRECISIONS)}")
+        if self.colors not in COLOR_MODES:
+            raise ExciteError(f"unknown colour mode {self.colors!r}; use one of {', '.join(COLOR_MODES)}")
+        pens = self.colors == "pens"
+        if pens != bool(self.palette) or len(self.palette) != len(self.pen_widths):
+            raise ExciteError(
+                "pens mode needs a palette and one width per pen (give --pens), other modes none"
+            )
+        if self.max_pens is not None and not pens:
+            raise ExciteError("--max-pens chooses among a pen set's pens; give --pens too")
+        if pens and self.learn_widths:
+            raise ExciteError(
+                "--learn-widths does not combine with pens: each stroke draws at its pen's width"
+            )
+        a = self.augment
+        for name, values in (
+            ("paths", [self.paths]),
+            ("segments", list(self.segments)),
+            ("size", [self.size]),
+            ("steps", [self.steps]),
+            ("lr", [self.lr]),
+            ("stroke_width", [self.stroke_width, *self.pen_widths]),
+            ("tile", [self.tile]),
+            ("finetune_steps", [self.finetune_steps]),
+            ("batch", [a.batch]),
+            ("input_size", [a.size]),
+            ("perspective", [a.perspective]),
+            ("crop_scale", list(a.crop_scale)),
+            ("jitter", [a.jitter]),
+            ("seed", [self.seed]),
+            ("pad", [a.pad]),
+            ("scale", list(a.scale)),
+            ("rotate", [a.rotate]),
+            ("ink", [] if self.ink is None else [self.ink]),
+            ("max_pens", [] if self.max_pens is None else [self.max_pens]),
+            ("respawn_every", [self.respawn_every]),
+        ):
+            bad = [v for v in values if not within(name, v)]
+            if bad:
+                raise ExciteError(f"{name} must be {describe(name)}, got {number(bad[0])}")
+        for name, (lo, hi) in (("segments", self.segments), ("crop_scale", a.crop_scale), ("scale", a.scale)):
+            if lo > hi:
+                raise ExciteError(f"{name} range {lo:g}-{hi:g} runs backwards; give the low end first")
+
+    @property
+    def canvas(self) -> int:
+        """Side of the final canvas in pixels."""
+        return self.size * self.tile
+
+    @property
+    def pool(self) -> int:
+        """Strokes held: when strokes follow an ink target, room for more than drawn at first."""
+        steered = self.ink is not None and self.respawn_every > 0
+        return math.ceil(economy.POOL * self.paths) if steered else self.paths

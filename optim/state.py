@@ -1,0 +1,167 @@
+"""One drawing's optimization state: its strokes (drawn and parked), pen choices and Adam.
+
+The state is a dict of tensors, so a checkpoint is just that dict; these functions make
+it, tile it, turn it into the scene the renderer draws, and move its weak strokes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+
+from optim import economy
+from optim.coverage import ink_coverage
+from optim.render import StrokeScene, render
+from optim.settings import ExciteSettings
+from optim.strokes import random_scene
+
+# Pen choices: softmax temperature falls from the first to the second value over the
+# first HARD_FROM of the base steps; from there on every stroke has exactly one pen.
+PEN_TEMPERATURE = (1.0, 0.05)
+HARD_FROM = 0.8
+# --max-pens: the pens kept are those the strokes use most at this share of the base steps.
+PENS_CHOSEN_AT = HARD_FROM / 2
+# Initial pen preferences are this small, so each stroke's pen is the network's choice.
+LOGIT_SCALE = 0.01
+RATES = {"points": 1.0, "widths": 0.1, "colors": 0.01, "logits": 0.05}  # points: times settings.lr
+
+
+State = dict[str, torch.Tensor]
+
+
+def initial_state(settings: ExciteSettings, device: torch.device) -> State:
+    g = torch.Generator().manual_seed(settings.seed)
+    colors = torch.rand(settings.pool, 3, generator=g) if settings.colors == "free" else None
+    scene = random_scene(
+        settings.pool,
+        settings.size,
+        settings.size,
+        segments=settings.segments,
+        stroke_width=settings.stroke_width,
+        colors=colors,
+        generator=g,
+    )
+    state = {
+        "points": scene.points,
+        "segments": scene.segments,
+        "widths": scene.widths,
+        "colors": scene.colors,
+        "active": torch.arange(settings.pool) < settings.paths,  # drawn; the rest are parked
+    }
+    if settings.colors == "pens":
+        state["logits"] = LOGIT_SCALE * torch.randn(settings.pool, len(settings.palette), generator=g)
+        state["pen_mask"] = torch.ones(len(settings.palette), dtype=torch.bool)  # pens still allowed
+    return {k: v.to(device) for k, v in state.items()}
+
+
+def tiled(state: State, settings: ExciteSettings) -> State:
+    """The drawing repeated tile x tile times on the big canvas, row by row."""
+    n, size = settings.tile, settings.size
+    shifts = [
+        torch.tensor([i * size, j * size], dtype=state["points"].dtype) for j in range(n) for i in range(n)
+    ]
+    tiled = {k: v if k == "pen_mask" else torch.cat([v] * n * n) for k, v in state.items() if k != "points"}
+    tiled["points"] = torch.cat([state["points"].detach() + s.to(state["points"].device) for s in shifts])
+    return {k: v.detach().clone() for k, v in tiled.items()}
+
+
+def pen_weights(state: State, settings: ExciteSettings, step: int) -> torch.Tensor:
+    """(paths, pens) soft choice at this step's temperature, one-hot once annealed; pens
+    dropped by --max-pens are never chosen."""
+    hard_from = int(HARD_FROM * settings.steps)
+    logits = state["logits"].masked_fill(~state["pen_mask"], -math.inf)
+    if step >= hard_from:
+        return torch.nn.functional.one_hot(logits.argmax(1), len(settings.palette)).to(state["points"].dtype)
+    hot, cold = PEN_TEMPERATURE
+    temperature = hot * (cold / hot) ** (step / max(hard_from, 1))
+    return torch.softmax(logits / temperature, dim=1)
+
+
+def scene_of(state: State, settings: ExciteSettings, step: int, canvas: int) -> StrokeScene:
+    """The drawn strokes (parked ones left out) as the renderer takes them."""
+    active = state["active"]
+    widths, colors = state["widths"], state["colors"]
+    if settings.colors == "pens":
+        weights = pen_weights(state, settings, step)
+        colors = weights @ torch.tensor(settings.palette, dtype=weights.dtype, device=weights.device)
+        widths = weights @ torch.tensor(settings.pen_widths, dtype=weights.dtype, device=weights.device)
+    widths, colors = widths[active], colors[active]
+    return StrokeScene(
+        points=state["points"][active[economy.rows_of_paths(state["segments"])]],
+        segments=state["segments"][active],
+        widths=widths,
+        colors=colors,
+        opacities=torch.ones_like(widths),
+        width=canvas,
+        height=canvas,
+    )
+
+
+def respawn_due(settings: ExciteSettings, done: int) -> bool:
+    """Every ``respawn_every`` base steps; from ``economy.UNTIL`` on only to follow the ink
+    target, and never at the last base step."""
+    every = settings.respawn_every
+    late = done > economy.UNTIL * settings.steps
+    return every > 0 and done % every == 0 and done < settings.steps and not (late and settings.ink is None)
+
+
+def respawn(
+    state: State,
+    settings: ExciteSettings,
+    objective: Callable[[torch.Tensor], torch.Tensor],
+    adam: torch.optim.Adam,
+    params: dict[str, torch.Tensor],
+    step: int,
+) -> None:
+    """One extra pass tells each stroke's gradient and where ink helps; weak strokes are
+    redrawn there (and parked or brought back to follow the ink target). Adam forgets the
+    moved strokes' history."""
+    scene = scene_of(state, settings, step, settings.size)
+    image = render(scene)
+    value = objective(settings.augment(image)).mean()
+    grad_points, grad_image = torch.autograd.grad(value, [params["points"], image])
+    with torch.no_grad():
+        strength = economy.strengths(state["points"], grad_points, state["segments"], settings.size)
+        share = economy.SHARE if step <= economy.UNTIL * settings.steps else 0.0
+        moves = economy.plan(state["active"], strength, ink_coverage(scene), settings.ink, share)
+        state["active"][moves.park] = False
+        redraw = moves.redraw.sort().values
+        if not len(redraw):
+            return
+        state["active"][redraw] = True
+        rows = torch.isin(economy.rows_of_paths(state["segments"]), redraw)
+        gain = -grad_image.sum(0)  # darkening raises the objective where this is positive
+        start = economy.starts(gain, len(redraw))
+        new = economy.random_walks(start, state["segments"][redraw].cpu(), settings.size)
+        state["points"][rows] = new.to(state["points"])
+        if "widths" in params:
+            state["widths"][redraw] = settings.stroke_width
+        paths = torch.isin(torch.arange(len(state["active"]), device=redraw.device), redraw)
+        for name, moved in (("points", rows), ("widths", paths)):
+            if name in params and params[name] in adam.state:
+                memory = adam.state[params[name]]
+                rest = memory["exp_avg_sq"][~moved]
+                memory["exp_avg"][moved] = 0
+                memory["exp_avg_sq"][moved] = rest.mean(0) if len(rest) else 0
+
+
+def keep_pens(state: State, settings: ExciteSettings, step: int) -> None:
+    """--max-pens: from here on only the K pens the drawn strokes lean on most."""
+    with torch.no_grad():
+        use = pen_weights(state, settings, step)[state["active"]].sum(0)
+        use = use.masked_fill(~state["pen_mask"], -1.0)
+        keep = torch.argsort(use, descending=True, stable=True)[: settings.max_pens]
+        state["pen_mask"][:] = False
+        state["pen_mask"][keep] = True
+
+
+def optimizer(state: State, settings: ExciteSettings) -> tuple[torch.optim.Adam, dict[str, torch.Tensor]]:
+    """Adam over what this run learns: points always, then widths, colours or pen choices."""
+    names = ["points"]
+    names += ["widths"] if settings.learn_widths else []
+    names += {"free": ["colors"], "pens": ["logits"], "mono": []}[settings.colors]
+    params = {k: state[k].requires_grad_(True) for k in names}
+    groups = [{"params": [p], "lr": RATES[k], "name": k} for k, p in params.items()]
+    return torch.optim.Adam(groups), params

@@ -1,0 +1,57 @@
+"""Gallery batches as Ray tasks, on the cluster ``RAY_ADDRESS`` names or on a local Ray
+started for the run.
+
+Each task draws one batch with ``excite_batch`` and returns its results; the driver writes
+the files as the tasks finish, so a cluster without a shared disk gives the same files as
+a local run. Ray is an optional extra: ``pip install -e ".[cluster]"``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+
+from optim.excite import ExciteResult, ExciteSettings, excite_batch
+from plotkit.errors import UserError
+
+CLUSTERS = ("ray",)
+Keep = Callable[[int, ExciteResult], None]
+Drawer = Callable[[Sequence[tuple[list[int], list[ExciteSettings]]], str, Keep], None]
+
+
+def draw_batch(settings: list[ExciteSettings], device: str) -> list[ExciteResult]:
+    """One task: the batch's drawings, without checkpoints (a lost task is simply redone)."""
+    return excite_batch(settings, device=device)
+
+
+def ray_drawer() -> Drawer:
+    """A function that draws batches on Ray; refused in one line when Ray is missing."""
+    try:
+        import ray
+    except ImportError:
+        raise UserError(
+            '--cluster ray needs Ray: pip install -e ".[cluster]" (or pip install ray), then rerun'
+        ) from None
+
+    def draw(jobs: Sequence[tuple[list[int], list[ExciteSettings]]], device: str, keep: Keep) -> None:
+        started = not ray.is_initialized()
+        if started:  # RAY_ADDRESS names a running cluster; without it, Ray starts one here
+            ray.init(address=os.environ.get("RAY_ADDRESS"), include_dashboard=False, logging_level="ERROR")
+        task = ray.remote(draw_batch)
+        channels = {task.remote(settings, device): batch for batch, settings in jobs}
+        waiting = list(channels)
+        try:
+            while waiting:
+                ready, waiting = ray.wait(waiting, num_returns=1)
+                for ref in ready:
+                    for k, result in zip(channels[ref], ray.get(ref), strict=True):
+                        keep(k, result)
+        except KeyboardInterrupt:
+            for ref in waiting:
+                ray.cancel(ref, force=True)
+            raise
+        finally:
+            if started:
+                ray.shutdown()
+
+    return draw

@@ -1,0 +1,150 @@
+"""Density from the paper and stroke economy (issue 13): ink targets, respawning, --max-pens.
+
+Random weights test the mechanics; how much they help is measured on the real network by
+benchmarks/quality.py."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from optim.augment import Augment
+from optim.coverage import ink_coverage, strokes_for_ink
+from optim.excite import ExciteSettings, Network, excite
+from optim.render import render
+from optim.state import initial_state, optimizer, respawn, scene_of
+from plotkit.cli.app import app
+from plotkit.excite.settings import settings_from_options
+from tests.scenes import TINY_EXCITE
+
+SMALL = dict(
+    model="vgg16",
+    weights="random",
+    objective="relu2_2:2",
+    size=96,
+    stroke_width=2.0,
+    augment=Augment(batch=2, size=96),
+)
+FOUR_PENS = ((0.1, 0.1, 0.1), (0.9, 0.1, 0.1), (0.1, 0.2, 0.9), (0.1, 0.7, 0.2))
+
+
+@pytest.mark.parametrize("ink", [0.15, 0.3, 0.5])
+def test_strokes_for_ink_gives_that_coverage_at_the_start(ink):
+    paths = strokes_for_ink(ink, 96, 2.0, (1, 3), seed=3)
+    state = initial_state(ExciteSettings(paths=paths, **SMALL), torch.device("cpu"))
+    covered = ink_coverage(scene_of(state, ExciteSettings(paths=paths, **SMALL), 0, 96))
+    assert covered == pytest.approx(ink, rel=0.15)
+
+
+@pytest.mark.parametrize("ink", [0.2, 0.45])
+def test_a_run_ends_within_a_quarter_of_its_ink_target(ink):
+    values = {
+        "weights": "random",
+        "layer": "relu2_2",
+        "channel": 2,
+        "size": 96,
+        "input_size": 96,
+        "batch": 1,
+        "steps": 60,
+        "stroke_width": 2.0,
+        "ink": ink,
+        "respawn_every": 10,
+    }
+    result = excite(settings_from_options(values, 150.0).settings)
+    assert result.coverage == pytest.approx(ink, rel=0.25)
+    assert result.coverage == pytest.approx(ink_coverage(result.scene))
+
+
+def _objective(network: Network, state, settings: ExciteSettings) -> float:
+    torch.manual_seed(7)  # the same views before and after
+    with torch.no_grad():
+        image = render(scene_of(state, settings, 0, settings.size))
+        return float(network.objective(Augment(batch=8, size=96)(image)).mean())
+
+
+def test_respawn_brings_strokes_off_the_canvas_back_where_they_raise_the_objective():
+    settings = ExciteSettings(paths=40, steps=20, respawn_every=5, **SMALL)
+    network = Network(settings, torch.device("cpu"))
+    state = initial_state(settings, torch.device("cpu"))
+    lost = torch.arange(20)  # half the strokes pushed far off the canvas
+    rows = torch.repeat_interleave(torch.arange(40), 3 * state["segments"] + 1)
+    state["points"][torch.isin(rows, lost)] += 1000.0
+    adam, params = optimizer(state, settings)
+    before = _objective(network, state, settings)
+    torch.manual_seed(0)
+    respawn(state, settings, network.objective, adam, params, 5)
+    starts = state["points"].detach()[(3 * state["segments"] + 1).cumsum(0) - (3 * state["segments"] + 1)]
+    assert bool(state["active"].all())
+    assert ((starts >= 0) & (starts <= 96)).all(), "every stroke starts inside the canvas again"
+    assert _objective(network, state, settings) > before
+
+
+def test_parked_strokes_are_left_out_of_the_drawing_and_its_pens():
+    settings = ExciteSettings(
+        paths=50,
+        steps=30,
+        ink=0.05,
+        respawn_every=5,
+        colors="pens",
+        palette=FOUR_PENS,
+        pen_widths=(2.0,) * 4,
+        **{k: v for k, v in SMALL.items() if k != "stroke_width"},
+    )
+    result = excite(settings)
+    assert result.scene.n_paths < 50  # too dark for 5 %: the weakest were parked
+    assert result.pens is not None and result.pens.shape == (result.scene.n_paths,)
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_max_pens_keeps_at_most_k_pens(k):
+    settings = ExciteSettings(
+        paths=60,
+        steps=20,
+        colors="pens",
+        palette=FOUR_PENS,
+        pen_widths=(1.0, 2.0, 3.0, 2.0),
+        max_pens=k,
+        **{key: v for key, v in SMALL.items() if key != "stroke_width"},
+    )
+    result = excite(settings)
+    assert 1 <= len(set(result.pens.tolist())) <= k
+
+
+def test_respawn_ink_and_max_pens_resume_exactly(tmp_path):
+    settings = ExciteSettings(
+        paths=40,
+        steps=24,
+        ink=0.2,
+        respawn_every=4,
+        colors="pens",
+        palette=FOUR_PENS,
+        pen_widths=(1.0, 2.0, 3.0, 2.0),
+        max_pens=2,
+        **{key: v for key, v in SMALL.items() if key != "stroke_width"},
+    )
+    whole = excite(settings)
+    ckpt = tmp_path / "run.ckpt"
+
+    def interrupt(p):
+        if p.step == 10:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        excite(settings, checkpoint=ckpt, progress=interrupt)
+    resumed = excite(settings, checkpoint=ckpt, resume=True)
+    assert torch.equal(resumed.scene.points, whole.scene.points)
+    assert torch.equal(resumed.pens, whole.pens)
+
+
+def test_the_default_command_is_deterministic(tmp_path, runner):
+    assert settings_from_options({}, 150.0) == settings_from_options({}, 150.0)
+    args = [a for a in TINY_EXCITE if a not in ("--paths", "40")]  # the stroke count comes from --ink
+    svgs = []
+    for name in ("a", "b"):
+        out = tmp_path / f"{name}.svg"
+        result = runner.invoke(
+            app, ["excite", *args, "--steps", "12", "--respawn-every", "4", "-o", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        svgs.append(out.read_text())
+    assert svgs[0] == svgs[1]
