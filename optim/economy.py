@@ -21,6 +21,10 @@ UNTIL = 0.6  # share of the base steps after which no stroke is redrawn (they se
 SHARE = 0.1  # at most this share of the drawn strokes is redrawn each time, the weakest
 WEAK = 0.1  # and only those whose gradient is below this share of the median stroke's
 POOL = 1.5  # with an ink target: strokes held, as a multiple of those drawn at first
+# With an ink target, coverage within this share of it is left alone, and coverage outside
+# is brought to AIM of it: every stroke parked costs activation, so no more are than needed.
+BAND = 0.2
+AIM = 0.1
 CELL = 8  # pixels: the gain map is pooled to cells this large before new starts are drawn
 RADIUS = 0.1  # each control point of a new stroke is within this share of the canvas of the last
 
@@ -52,15 +56,17 @@ def strengths(points: Tensor, grad: Tensor, segments: Tensor, size: int) -> Tens
 def plan(active: Tensor, strength: Tensor, coverage: float, ink: float | None, share: float) -> Moves:
     """The moves for drawn strokes ``active`` of ``strength``, at ``coverage`` of the canvas.
 
-    Uncovered paper falls as exp(-strokes), so ``ink`` needs about
-    drawn * log(1 - ink) / log(1 - coverage) strokes: the weakest are parked, or parked
-    ones brought back; then the weakest of the drawn, up to ``share`` of them, are redrawn
-    if they add next to nothing (off the canvas, buried, or with a vanishing gradient)."""
+    Uncovered paper falls as exp(-strokes), so a coverage ``aim`` needs about
+    drawn * log(1 - aim) / log(1 - coverage) strokes: outside ``BAND`` of ``ink`` the weakest
+    are parked, or parked ones brought back, to reach ``AIM`` of it; then the weakest of the
+    drawn, up to ``share`` of them, are redrawn if they add next to nothing (off the canvas,
+    buried, or with a vanishing gradient)."""
     drawn = torch.nonzero(active).flatten()
     parked = torch.nonzero(~active).flatten()
     wanted = len(drawn)
-    if ink is not None and 0 < coverage < 1:
-        wanted = round(len(drawn) * math.log(1 - ink) / math.log(1 - coverage))
+    if ink is not None and 0 < coverage < 1 and abs(coverage - ink) > BAND * ink:
+        aim = min(max(coverage, ink * (1 - AIM)), ink * (1 + AIM))
+        wanted = round(len(drawn) * math.log(1 - aim) / math.log(1 - coverage))
         wanted = max(1, min(wanted, len(active)))
     weakest = drawn[torch.argsort(strength[drawn], stable=True)]
     park = weakest[: max(0, len(drawn) - wanted)]

@@ -279,3 +279,29 @@ def test_batch_and_cluster_options_refused_in_one_line(args, problem, tmp_path):
 def test_a_huge_batch_is_cut_to_the_channels_there_are(tmp_path):
     results = run_gallery(values(), [0, 1], tmp_path, 150.0, batch_channels=10_000)
     assert [r.skipped for r in results] == [False, False]
+
+
+def test_ray_cluster_gives_the_files_of_a_local_run(tmp_path, monkeypatch):
+    pytest.importorskip(
+        "ray", reason="Ray is not installed: pip install -e '.[cluster]' to test --cluster ray"
+    )
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)  # a local Ray, started for the run
+    here, there = tmp_path / "here", tmp_path / "there"
+    run_gallery(values(), [0, 2], here, 150.0, batch_channels=1)
+    run_gallery(values(), [0, 2], there, 150.0, batch_channels=1, cluster="ray")
+    assert sorted(p.name for p in here.iterdir()) == sorted(p.name for p in there.iterdir())
+    for k in (0, 2):
+        a, b = (json.loads((d / f"ch{k}.json").read_text()) for d in (here, there))
+        assert a["settings"] == b["settings"]
+        assert a["final_activation"] == pytest.approx(b["final_activation"], rel=1e-3)
+        pa, pb = (np.asarray(Image.open(d / f"ch{k}.png").convert("L"), dtype=float) for d in (here, there))
+        assert np.abs(pa - pb).mean() < 0.5
+
+
+def test_cluster_ray_without_ray_says_how_to_install_it(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    with pytest.raises(UserError, match=r'--cluster ray needs Ray: pip install -e "\.\[cluster\]"'):
+        run_gallery(values(), [0], tmp_path / "g", 150.0, cluster="ray")
+    assert not (tmp_path / "g").exists()
