@@ -25,6 +25,7 @@ import torch
 from optim.allocator import keep_freed_memory
 from optim.errors import ExciteError
 from optim.network import Network, pick_device
+from optim.render import StrokeScene
 from optim.run import ExciteResult, Progress, Run
 from optim.settings import COLOR_MODES, PRECISIONS, ExciteSettings
 
@@ -87,8 +88,10 @@ def excite(
     resume: bool = False,
     checkpoint_every: float = 10.0,
     progress: Callable[[Progress], None] | None = None,
+    initial: StrokeScene | None = None,
 ) -> ExciteResult:
     """Run (or resume) the optimization; Ctrl-C saves the checkpoint, then re-raises.
+    ``initial`` strokes (with ``settings.start``) stand for the finished base steps.
 
     A run that cannot fit in memory is refused before it starts, and one that runs out
     anyway stops with ``ExciteError`` (its last checkpoint kept) rather than a traceback."""
@@ -100,6 +103,7 @@ def excite(
         resume=resume,
         checkpoint_every=checkpoint_every,
         progress=report,
+        initials=[initial],
     )[0]
 
 
@@ -111,6 +115,7 @@ def excite_batch(
     resume: bool | Sequence[bool] = False,
     checkpoint_every: float = 10.0,
     progress: Callable[[int, Progress], None] | None = None,
+    initials: Sequence[StrokeScene | None] | None = None,
 ) -> list[ExciteResult]:
     """Run several drawings whose objectives read the same layers, their views in one
     forward pass per step; each ends as ``excite`` would end it alone (within float
@@ -119,11 +124,12 @@ def excite_batch(
     keep_freed_memory()
     checkpoints = list(checkpoints) if checkpoints is not None else [None] * len(settings)
     resumes = [resume] * len(settings) if isinstance(resume, bool) else list(resume)
+    initials = list(initials) if initials is not None else [None] * len(settings)
     needed, available = sum(memory_needed(s) for s in settings), memory_available(dev)
     if needed > available:
         raise _too_big(settings[0], len(settings), needed, available)
     try:
-        return _excite_batch(list(settings), dev, checkpoints, resumes, checkpoint_every, progress)
+        return _excite_batch(list(settings), dev, checkpoints, resumes, initials, checkpoint_every, progress)
     except (torch.OutOfMemoryError, RuntimeError) as exc:
         if isinstance(exc, torch.OutOfMemoryError) or "allocate" in str(exc):
             raise _too_big(settings[0], len(settings), needed, memory_available(dev)) from None
@@ -135,13 +141,14 @@ def _excite_batch(
     dev: torch.device,
     checkpoints: list[Path | None],
     resumes: list[bool],
+    initials: list[StrokeScene | None],
     checkpoint_every: float,
     progress: Callable[[int, Progress], None] | None,
 ) -> list[ExciteResult]:
     network = Network(settings[0], dev)
     runs = [
-        Run(s, network, network.terms_for(s.objective), dev, ckpt, again)
-        for s, ckpt, again in zip(settings, checkpoints, resumes, strict=True)
+        Run(s, network, network.terms_for(s.objective), dev, ckpt, again, initial)
+        for s, ckpt, again, initial in zip(settings, checkpoints, resumes, initials, strict=True)
     ]
     last_save = time.perf_counter()
     try:

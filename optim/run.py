@@ -35,6 +35,7 @@ from optim.state import (
     respawn,
     respawn_due,
     scene_of,
+    state_from_scene,
     tiled,
 )
 
@@ -85,6 +86,7 @@ class Run:
         device: torch.device,
         checkpoint: Path | None = None,
         resume: bool = False,
+        initial: StrokeScene | None = None,
     ):
         self.settings, self.network, self.terms, self.checkpoint = settings, network, terms, checkpoint
         self.state = initial_state(settings, device)
@@ -114,9 +116,13 @@ class Run:
             self.rng = saved["rng"]
         else:
             self.done, self.elapsed = 0, 0.0
+            if initial is not None:  # the base steps are done: straight to tiling and fine-tuning
+                self.state, self.done = state_from_scene(initial, settings, device), settings.steps
             with torch.no_grad():
                 image = render(scene_of(self.state, settings, 0, settings.size))
                 self.initial = float(self.objective(image[None]).mean())
+            if initial is not None and self.tiled_from is not None:
+                self.state = tiled(self.state, settings)
             self.adam, self.params = optimizer(self.state, settings)
             self.rng = torch.Generator().manual_seed(settings.seed).get_state()
         self.rng_done = self.rng  # after the last finished step: what a checkpoint keeps

@@ -44,6 +44,7 @@ class ExciteSettings:
     ink: float | None = None  # coverage the drawn strokes are steered to, when respawning
     respawn_every: int = 0  # base steps between moves of weak strokes; 0: never
     max_pens: int | None = None  # pens: keep only the pens the strokes use most
+    start: str | None = None  # continues the drawing of this sidecar: its base steps are done
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:

@@ -56,6 +56,25 @@ def initial_state(settings: ExciteSettings, device: torch.device) -> State:
     return {k: v.to(device) for k, v in state.items()}
 
 
+def state_from_scene(scene: StrokeScene, settings: ExciteSettings, device: torch.device) -> State:
+    """The state of a finished drawing's strokes, to continue them: each keeps its pen (the
+    palette's nearest colour) or its colour, and draws at the run's widths."""
+    n = scene.n_paths
+    state = {
+        "points": scene.points.detach().clone(),
+        "segments": scene.segments.clone(),
+        "widths": torch.full((n,), settings.stroke_width),
+        "colors": scene.colors.detach().clone() if settings.colors == "free" else torch.zeros(n, 3),
+        "active": torch.ones(n, dtype=torch.bool),
+    }
+    if settings.colors == "pens":
+        palette = torch.tensor(settings.palette, dtype=scene.colors.dtype)
+        nearest = torch.cdist(scene.colors.detach(), palette).argmin(1)
+        state["logits"] = torch.nn.functional.one_hot(nearest, len(palette)).to(scene.points.dtype)
+        state["pen_mask"] = torch.ones(len(palette), dtype=torch.bool)
+    return {k: v.to(device) for k, v in state.items()}
+
+
 def tiled(state: State, settings: ExciteSettings) -> State:
     """The drawing repeated tile x tile times on the big canvas, row by row."""
     n, size = settings.tile, settings.size

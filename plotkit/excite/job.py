@@ -39,6 +39,7 @@ def run_excite(
             resume=resume,
             checkpoint_every=run.checkpoint_every,
             progress=progress,
+            initial=run.initial,
         )
     except KeyboardInterrupt:
         if checkpoint is None:

@@ -14,7 +14,9 @@ higher level (typed over recipe over default) wins, and typing both is refused.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from optim.augment import VIEWS
@@ -33,10 +35,11 @@ class Option:
     default: Any
     help: str
     unset: str = "none"  # what leaving it out means, when the default is None
+    flag_name: str | None = None  # the flag, when not the name with dashes
 
     @property
     def flag(self) -> str:
-        return "--" + self.name.replace("_", "-")
+        return "--" + (self.flag_name or self.name.replace("_", "-"))
 
     @property
     def declaration(self) -> str:
@@ -55,6 +58,14 @@ class Option:
 
 EXCITE_OPTIONS: tuple[Option, ...] = (
     Option("preset", str, None, "Recipe preset setting many options at once; options you give win."),
+    Option(
+        "start",
+        str,
+        None,
+        "A drawing's JSON sidecar (e.g. gallery/ch12.json): continue its strokes with its settings, "
+        "tiled and fine-tuned at this size; options you give win.",
+        flag_name="from",
+    ),
     Option("model", str, "vgg16", "Torchvision model name (plotkit layers MODEL lists its layers)."),
     Option("layer", str, "conv3_3", "Layer: conv3_3, relu3_3, layer3.1, or a torchvision node name."),
     Option("channel", int, 37, "Channel of --layer to excite."),
@@ -94,7 +105,7 @@ EXCITE_OPTIONS: tuple[Option, ...] = (
     ),
     Option("batch", int, 4, "Augmented views per step."),
     Option("input_size", int, 224, "Side of the views the network sees."),
-    Option("views", str, "perspective", f"Family of views: {' or '.join(VIEWS)}; it sets the options below."),
+    Option("views", str, "lucent", f"Family of views: {' or '.join(VIEWS)}; it sets the options below."),
     Option("perspective", float, None, "Perspective distortion scale (0 = off).", "from --views"),
     Option("crop_scale", str, None, "Random resized crop area range.", "from --views"),
     Option("jitter", int, None, "Random shift in pixels (0 = off).", "from --views"),
@@ -113,9 +124,10 @@ def resolve(values: dict[str, Any]) -> dict[str, Any]:
     """Defaults, then the recipe named by --preset, then the options given (None: not given);
     view options left unset come from the --views family."""
     merged = {o.name: o.default for o in EXCITE_OPTIONS}
+    study = study_values(values["start"]) if values.get("start") is not None else {}
     recipe = load_recipe(values["preset"], BY_NAME) if values.get("preset") is not None else {}
     given = {k: v for k, v in values.items() if k in BY_NAME and v is not None}
-    for level in (recipe, given):
+    for level in (study, recipe, given):
         if all(name in level for name in EXCLUSIVE):
             where = "the recipe sets" if level is recipe else "give"
             raise UserError(f"{where} both --paths and --ink; each sets the number of strokes, keep one")
@@ -136,3 +148,49 @@ def resolve(values: dict[str, Any]) -> dict[str, Any]:
                 f"{o.flag} must be {describe(o.name)}{NOTES.get(o.name, '')}, got {number(value)}{where}"
             )
     return merged
+
+
+def read_sidecar(path: str) -> dict[str, Any]:
+    """A drawing's JSON sidecar, as ``plotkit excite`` and ``plotkit gallery`` write them."""
+    try:
+        meta = json.loads(Path(path).read_text(encoding="utf-8"))
+        meta["settings"]["augment"]["batch"]
+    except FileNotFoundError:
+        raise UserError(f"--from {path}: no such file; give the .json beside a drawing") from None
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UserError(
+            f"--from {path} is not a drawing's sidecar; give the .json beside a drawing"
+        ) from None
+    return meta
+
+
+def study_values(path: str) -> dict[str, Any]:
+    """Option values that continue the drawing of sidecar ``path``: its settings, its pens,
+    its canvas as the new tile, fine-tuned as long as it was optimized."""
+    meta = read_sidecar(path)
+    s, a = meta["settings"], meta["settings"]["augment"]
+    span = lambda pair: "-".join(f"{v:g}" for v in pair)  # noqa: E731
+    return {
+        "model": s["model"],
+        "weights": s["weights"],
+        "objective": s["objective"],
+        "segments": span(s["segments"]),
+        "size": s["size"] * s["tile"],
+        "steps": s["steps"],
+        "finetune_steps": s["steps"],
+        "lr": s["lr"],
+        "stroke_width": s["stroke_width"],
+        "learn_widths": s["learn_widths"],
+        "colors": s["colors"] if s["colors"] != "pens" else "mono",
+        "pens": meta.get("pens"),
+        "batch": a["batch"],
+        "input_size": a["size"],
+        "perspective": a["perspective"],
+        "crop_scale": span(a["crop_scale"]),
+        "jitter": a["jitter"],
+        "pad": a["pad"],
+        "scale": span(a["scale"]),
+        "rotate": a["rotate"],
+        "seed": s["seed"],
+        "precision": s["precision"],
+    }

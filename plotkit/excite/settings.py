@@ -10,14 +10,18 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from optim.augment import Augment
 from optim.coverage import strokes_for_ink
+from optim.errors import SvgError
 from optim.excite import COLOR_MODES, ExciteSettings
 from optim.limits import LIMITS, MIN_PEN_PX, describe, within
+from optim.render import StrokeScene
+from optim.render.svg import read_svg
 from plotkit.errors import UserError
-from plotkit.excite.options import resolve
+from plotkit.excite.options import read_sidecar, resolve
 from plotkit.presets import PenSet, load_pen_set
 
 
@@ -48,6 +52,7 @@ class ExciteRun:
     pens: PenSet | None
     device: str
     checkpoint_every: float
+    initial: StrokeScene | None = None  # --from: the strokes the run continues
 
 
 def settings_from_options(values: dict[str, Any], drawing_mm: float) -> ExciteRun:
@@ -71,7 +76,8 @@ def settings_from_options(values: dict[str, Any], drawing_mm: float) -> ExciteRu
     px_per_mm = v["size"] * tile / drawing_mm
     pen_widths = tuple(p.width_mm * px_per_mm for p in pen_set.pens) if pen_set else ()
     segments = _range(str(v["segments"]), int, "segments")
-    paths = v["paths"]
+    initial = study_scene(v["start"], v["size"]) if v["start"] is not None else None
+    paths = initial.n_paths if initial is not None else v["paths"]
     if paths is None:
         width = statistics.mean(pen_widths) if pen_set else v["stroke_width"]
         paths = strokes_for_ink(v["ink"], v["size"], width, segments, v["seed"])
@@ -103,12 +109,27 @@ def settings_from_options(values: dict[str, Any], drawing_mm: float) -> ExciteRu
         ),
         seed=v["seed"],
         precision=v["precision"],
-        ink=v["ink"],
+        ink=v["ink"] if initial is None else None,
         respawn_every=v["respawn_every"],
         max_pens=v["max_pens"],
+        start=v["start"],
     )
     if v["checkpoint_every"] <= 0:
         raise UserError(
             f"--checkpoint-every must be a positive number of seconds, got {v['checkpoint_every']:g}"
         )
-    return ExciteRun(settings, pen_set, v["device"], v["checkpoint_every"])
+    return ExciteRun(settings, pen_set, v["device"], v["checkpoint_every"], initial)
+
+
+def study_scene(sidecar: str, size: int) -> StrokeScene:
+    """The strokes of the drawing beside ``sidecar``, on a canvas of ``size`` pixels."""
+    svg = Path(sidecar).parent / read_sidecar(sidecar).get("svg", "")
+    try:
+        scene = read_svg(svg)
+    except (OSError, SvgError) as exc:
+        raise UserError(
+            f"--from {sidecar}: cannot read its drawing {svg} ({exc}); keep it beside the .json"
+        ) from None
+    if not scene.n_paths:
+        raise UserError(f"--from {sidecar}: its drawing {svg} has no strokes to continue")
+    return scene.scaled(size / scene.width)
