@@ -121,6 +121,11 @@ def fourier_activation(settings: ExciteSettings, device: str) -> float:
     """The objective the unconstrained reference reaches, a decorrelated Fourier-parameterised
     image (lucent's ``param.image(fft=True, decorrelate=True)``), with the same steps and
     augmentations, measured on the clean image."""
+    return fourier_optimum(settings, device)[0]
+
+
+def fourier_optimum(settings: ExciteSettings, device: str) -> tuple[float, torch.Tensor]:
+    """The reference's activation and its image, (3, size, size) in [0, 1]."""
     network = Network(settings, torch.device(device))
     torch.manual_seed(settings.seed)
     image = FourierImage(settings.size).to(device)
@@ -130,7 +135,8 @@ def fourier_activation(settings: ExciteSettings, device: str) -> float:
         (-network.objective(settings.augment(image())).mean()).backward()
         adam.step()
     with torch.no_grad():
-        return float(network.objective(image()[None]).mean())
+        final = image()
+        return float(network.objective(final[None]).mean()), final.cpu()
 
 
 def main() -> None:

@@ -4,9 +4,10 @@ how much of the paper they ink, and what each choice of issue 13 does to both.
 For each layer and channel, plotkit's drawing is made as ``plotkit excite`` makes it (its
 option table, its defaults) in several variants:
 
-- default: one pen, ``--ink 0.3``, weak strokes respawned every 50 steps, perspective views;
+- default: one pen, ``--ink 0.3``, weak strokes respawned every 50 steps, lucent views
+  (padding, jitter, small scaling and rotation);
 - no-respawn: ``--respawn-every 0`` (the stroke count set by --ink, then left alone);
-- lucent: ``--views lucent`` (padding, jitter, small scaling and rotation);
+- perspective: ``--views perspective`` (perspective and crop, plotkit's earlier views);
 - pens: ``--pens stabilo-point-88`` (8 colours; the pen of each stroke learned);
 - pens-max2: the same with ``--max-pens 2``.
 
@@ -39,9 +40,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from excite import fourier_activation  # benchmarks/excite.py, beside this file
+from excite import fourier_optimum  # benchmarks/excite.py, beside this file
+from torchvision.transforms.functional import to_pil_image
 
 from optim.excite import excite, pick_device
+from plotkit.excite.rasterize import to_pil
 from plotkit.excite.settings import settings_from_options
 
 WEIGHTS = Path(__file__).resolve().parents[2] / "shared" / "weights" / "mobilenet_v2_imagenet.pth"
@@ -49,7 +52,7 @@ DRAWING_MM = 224 * 0.4 / 1.5  # a 0.4 mm pen is 1.5 px on the 224 px canvas
 VARIANTS: dict[str, dict[str, object]] = {
     "default": {},
     "no-respawn": {"respawn_every": 0},
-    "lucent": {"views": "lucent"},
+    "perspective": {"views": "perspective"},
     "pens": {"pens": "stabilo-point-88"},
     "pens-max2": {"pens": "stabilo-point-88", "max_pens": 2},
 }
@@ -85,6 +88,7 @@ def main() -> None:
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--device", default="auto")
     parser.add_argument("--command", action="store_true", help="also time the issue's 10 cm command")
+    parser.add_argument("--images", type=Path, help="folder for each channel's strokes and Fourier image")
     args = parser.parse_args()
     if not Path(args.weights).is_file():
         print(f"no weights at {args.weights}: pass --weights FILE (an ImageNet state dict)", file=sys.stderr)
@@ -104,8 +108,11 @@ def main() -> None:
                 run = settings_from_options({**common, "steps": args.steps, **VARIANTS[variant]}, DRAWING_MM)
                 if fourier is None:
                     t0 = time.perf_counter()
-                    fourier = fourier_activation(run.settings, device)
+                    fourier, optimum = fourier_optimum(run.settings, device)
                     fourier_seconds = time.perf_counter() - t0
+                    if args.images is not None:
+                        args.images.mkdir(parents=True, exist_ok=True)
+                        to_pil_image(optimum).save(args.images / f"{layer}_{channel}_fourier.png")
                 t0 = time.perf_counter()
                 strokes = excite(run.settings, device=device)
                 row = {
@@ -122,6 +129,8 @@ def main() -> None:
                     "fourier_seconds": fourier_seconds,
                 }
                 results.append(row)
+                if args.images is not None:
+                    to_pil(strokes.scene).save(args.images / f"{layer}_{channel}_{variant}.png")
                 ratio = row["stroke_vs_fourier_activation"]
                 ratio = ratio if ratio is not None else float("nan")
                 print(

@@ -66,3 +66,23 @@ def resvg_render(svg_text: str, zoom: float | None = None) -> np.ndarray:
 
     png = resvg_py.svg_to_bytes(svg_string=svg_text, background="#ffffff", zoom=zoom)
     return np.asarray(Image.open(io.BytesIO(bytes(png))).convert("RGB"), dtype=np.float64) / 255
+
+
+def interrupted_and_whole(settings, checkpoint: Path, stop_at: int, phase: str = "base"):
+    """An excite run interrupted after step ``stop_at`` (in ``phase``) and resumed, with the
+    uninterrupted run: (resumed, whole)."""
+    import pytest
+
+    from optim.excite import excite
+
+    whole = excite(settings)
+
+    def interrupt(p) -> None:
+        if p.step == stop_at:
+            assert p.phase == phase
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        excite(settings, checkpoint=checkpoint, progress=interrupt)
+    assert checkpoint.exists()
+    return excite(settings, checkpoint=checkpoint, resume=True), whole

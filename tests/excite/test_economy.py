@@ -15,7 +15,7 @@ from optim.render import render
 from optim.state import initial_state, optimizer, respawn, scene_of
 from plotkit.cli.app import app
 from plotkit.excite.settings import settings_from_options
-from tests.scenes import TINY_EXCITE
+from tests.scenes import TINY_EXCITE, interrupted_and_whole
 
 SMALL = dict(
     model="vgg16",
@@ -26,6 +26,14 @@ SMALL = dict(
     augment=Augment(batch=2, size=96),
 )
 FOUR_PENS = ((0.1, 0.1, 0.1), (0.9, 0.1, 0.1), (0.1, 0.2, 0.9), (0.1, 0.7, 0.2))
+
+
+def with_pens(**given) -> ExciteSettings:
+    """SMALL drawn with FOUR_PENS (widths 1, 2, 3 and 2 px unless given)."""
+    small = {k: v for k, v in SMALL.items() if k != "stroke_width"}
+    return ExciteSettings(
+        **small, **{"colors": "pens", "palette": FOUR_PENS, "pen_widths": (1.0, 2.0, 3.0, 2.0)} | given
+    )
 
 
 @pytest.mark.parametrize("ink", [0.15, 0.3, 0.5])
@@ -80,58 +88,20 @@ def test_respawn_brings_strokes_off_the_canvas_back_where_they_raise_the_objecti
 
 
 def test_parked_strokes_are_left_out_of_the_drawing_and_its_pens():
-    settings = ExciteSettings(
-        paths=50,
-        steps=30,
-        ink=0.05,
-        respawn_every=5,
-        colors="pens",
-        palette=FOUR_PENS,
-        pen_widths=(2.0,) * 4,
-        **{k: v for k, v in SMALL.items() if k != "stroke_width"},
-    )
-    result = excite(settings)
+    result = excite(with_pens(paths=50, steps=30, ink=0.05, respawn_every=5, pen_widths=(2.0,) * 4))
     assert result.scene.n_paths < 50  # too dark for 5 %: the weakest were parked
     assert result.pens is not None and result.pens.shape == (result.scene.n_paths,)
 
 
 @pytest.mark.parametrize("k", [1, 2])
 def test_max_pens_keeps_at_most_k_pens(k):
-    settings = ExciteSettings(
-        paths=60,
-        steps=20,
-        colors="pens",
-        palette=FOUR_PENS,
-        pen_widths=(1.0, 2.0, 3.0, 2.0),
-        max_pens=k,
-        **{key: v for key, v in SMALL.items() if key != "stroke_width"},
-    )
-    result = excite(settings)
+    result = excite(with_pens(paths=60, steps=20, max_pens=k))
     assert 1 <= len(set(result.pens.tolist())) <= k
 
 
 def test_respawn_ink_and_max_pens_resume_exactly(tmp_path):
-    settings = ExciteSettings(
-        paths=40,
-        steps=24,
-        ink=0.2,
-        respawn_every=4,
-        colors="pens",
-        palette=FOUR_PENS,
-        pen_widths=(1.0, 2.0, 3.0, 2.0),
-        max_pens=2,
-        **{key: v for key, v in SMALL.items() if key != "stroke_width"},
-    )
-    whole = excite(settings)
-    ckpt = tmp_path / "run.ckpt"
-
-    def interrupt(p):
-        if p.step == 10:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        excite(settings, checkpoint=ckpt, progress=interrupt)
-    resumed = excite(settings, checkpoint=ckpt, resume=True)
+    settings = with_pens(paths=40, steps=24, ink=0.2, respawn_every=4, max_pens=2)
+    resumed, whole = interrupted_and_whole(settings, tmp_path / "run.ckpt", 10)
     assert torch.equal(resumed.scene.points, whole.scene.points)
     assert torch.equal(resumed.pens, whole.pens)
 

@@ -11,7 +11,7 @@ from optim.augment import Augment
 from optim.excite import ExciteError, ExciteSettings, excite
 from optim.models import ModelError, load_model
 from plotkit.cli.app import app
-from tests.scenes import TINY_EXCITE
+from tests.scenes import TINY_EXCITE, interrupted_and_whole
 
 FAST = dict(
     model="vgg16",
@@ -33,17 +33,7 @@ def test_short_run_raises_the_target_activation():
 
 def test_resume_after_interrupt_equals_uninterrupted_run(tmp_path):
     settings = ExciteSettings(steps=12, colors="free", learn_widths=True, **FAST)
-    whole = excite(settings)
-    ckpt = tmp_path / "run.ckpt"
-
-    def interrupt(p):
-        if p.step == 5:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        excite(settings, checkpoint=ckpt, progress=interrupt)
-    assert ckpt.exists()
-    resumed = excite(settings, checkpoint=ckpt, resume=True)
+    resumed, whole = interrupted_and_whole(settings, tmp_path / "run.ckpt", 5)
     assert torch.equal(resumed.scene.points, whole.scene.points)
     assert torch.equal(resumed.scene.widths, whole.scene.widths)
     assert torch.equal(resumed.scene.colors, whole.scene.colors)
