@@ -36,6 +36,8 @@ from optim.state import (
     respawn_due,
     scene_of,
     state_from_scene,
+    steer,
+    steer_due,
     tiled,
 )
 
@@ -193,6 +195,8 @@ class Run:
         if not finetune and respawn_due(s, step + 1):
             with self._own_random_state():
                 respawn(self.state, s, self.objective, self.adam, self.params, step + 1)
+        if steer_due(s, step + 1):
+            steer(self.state, s, self.adam, self.params)
         if s.max_pens is not None and step + 1 == int(PENS_CHOSEN_AT * s.steps):
             keep_pens(self.state, s, step + 1)
         if step + 1 == self.tiled_from:

@@ -166,6 +166,34 @@ def respawn(
                 memory["exp_avg_sq"][moved] = rest.mean(0) if len(rest) else 0
 
 
+def steer_due(settings: ExciteSettings, done: int) -> bool:
+    """While fine-tuning with an ink target: every ``respawn_every`` steps, not at the last."""
+    every, since = settings.respawn_every, done - settings.steps
+    total = settings.steps + settings.finetune_steps
+    return settings.ink is not None and every > 0 and since > 0 and since % every == 0 and done < total
+
+
+def steer(
+    state: State, settings: ExciteSettings, adam: torch.optim.Adam, params: dict[str, torch.Tensor]
+) -> None:
+    """Keep a fine-tuned drawing near its ink target: strokes grow as they are fine-tuned.
+    The whole canvas's coverage decides; the strokes Adam has seen the smallest gradients
+    for are parked first, and parked ones come back where they were."""
+    memory = adam.state.get(params["points"])
+    if memory is None:
+        return
+    with torch.no_grad():
+        coverage = ink_coverage(scene_of(state, settings, settings.steps, settings.canvas))
+        rms = memory["exp_avg_sq"].sqrt().norm(dim=1)
+        rows = economy.rows_of_paths(state["segments"])
+        strength = torch.zeros(len(state["active"]), dtype=rms.dtype, device=rms.device).index_add_(
+            0, rows, rms
+        )
+        moves = economy.plan(state["active"], strength, coverage, settings.ink, 0.0)
+        state["active"][moves.park] = False
+        state["active"][moves.redraw] = True
+
+
 def keep_pens(state: State, settings: ExciteSettings, step: int) -> None:
     """--max-pens: from here on only the K pens the drawn strokes lean on most."""
     with torch.no_grad():

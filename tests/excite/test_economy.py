@@ -63,6 +63,24 @@ def test_a_run_ends_within_a_quarter_of_its_ink_target(ink):
     assert result.coverage == pytest.approx(ink_coverage(result.scene))
 
 
+def test_a_tiled_and_fine_tuned_run_keeps_its_ink_target():
+    values = {
+        "weights": "random",
+        "layer": "relu2_2",
+        "channel": 2,
+        "size": 96,
+        "input_size": 96,
+        "batch": 1,
+        "steps": 30,
+        "respawn_every": 10,
+        "pens": "black-fineliner",
+    }
+    run = settings_from_options(values, 50.0)  # 0.3 mm on 50 mm: three 96 px tiles
+    assert (run.settings.tile, run.settings.finetune_steps) == (3, 30)
+    result = excite(run.settings)
+    assert result.coverage == pytest.approx(0.3, rel=0.25)
+
+
 def _objective(network: Network, state, settings: ExciteSettings) -> float:
     torch.manual_seed(7)  # the same views before and after
     with torch.no_grad():

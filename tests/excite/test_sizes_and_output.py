@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from optim import excite as excite_module
+from optim import run as run_module
 from optim.errors import ExciteError
 from optim.excite import ExciteSettings, excite
 from plotkit.cli.app import app
@@ -40,7 +41,7 @@ def test_running_out_of_memory_is_an_error_not_a_traceback(monkeypatch):
     def no_memory(*args, **kwargs):
         raise RuntimeError("[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: can't allocate memory")
 
-    monkeypatch.setattr(excite_module, "render", no_memory)
+    monkeypatch.setattr(run_module, "render", no_memory)
     settings = ExciteSettings(
         model="vgg16", weights="random", objective="relu2_2:2", paths=5, size=64, steps=2
     )
