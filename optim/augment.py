@@ -8,7 +8,7 @@ padded, warped or resized copies per view. The random draws are those of the ste
 one by one (torchvision's parameters for perspective and resized crop), so the views are
 distributed as before.
 
-Two families of views are named in ``VIEWS``: plotkit's perspective and crop, and
+Two families of views are named in ``optim.views``: plotkit's perspective and crop, and
 lucent's transformation robustness (padding, jitter, small scaling and rotation).
 """
 
@@ -23,28 +23,6 @@ import torchvision.transforms as T1
 import torchvision.transforms.functional as F1
 
 CROP_RATIO = (3 / 4, 4 / 3)  # aspect ratios of the random crop, torchvision's default
-
-# Named families of views: the Augment fields each sets (options given by name still win).
-# lucent: pad 12, jitter 8, scale 0.9-1.1, rotate +-10 degrees, jitter 4 (its standard
-# transforms; the two jitters add up to one of 12).
-VIEWS: dict[str, dict[str, object]] = {
-    "perspective": {
-        "perspective": 0.5,
-        "crop_scale": (0.7, 0.9),
-        "jitter": 8,
-        "pad": 0,
-        "scale": (1.0, 1.0),
-        "rotate": 0.0,
-    },
-    "lucent": {
-        "perspective": 0.0,
-        "crop_scale": (1.0, 1.0),
-        "jitter": 12,
-        "pad": 12,
-        "scale": (0.9, 1.1),
-        "rotate": 10.0,
-    },
-}
 
 
 @dataclass(frozen=True)

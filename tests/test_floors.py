@@ -55,12 +55,13 @@ def test_paper_side_never_imports_torch_the_optimizer_or_the_cli():
 
 
 def test_the_option_table_vpype_loads_at_start_needs_no_torch():
-    """It reads the optimizer's limits and errors, two modules that import nothing."""
-    light = ("optim.limits", "optim.errors")
+    """It reads the optimizer's limits, errors and view families, modules that import nothing."""
+    light = ("optim.limits", "optim.errors", "optim.views")
     table = ROOT / "plotkit/excite/options.py"
     assert not [n for n in _imports(table) if n.startswith("optim") and n not in light]
     assert not _offending([table], TORCH | TERMINAL, ("plotkit.cli",))
-    assert not _offending([ROOT / "optim/limits.py", ROOT / "optim/errors.py"], TORCH | {"plotkit"})
+    light_files = [ROOT / f"optim/{name}.py" for name in ("limits", "errors", "views")]
+    assert not _offending(light_files, TORCH | {"plotkit"})
 
 
 def test_plotter_floor_does_not_reach_up_into_plot():

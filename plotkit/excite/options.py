@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from optim.augment import VIEWS
 from optim.limits import LIMITS, MIN_PEN_PX, describe, number, within
+from optim.views import VIEWS
 from plotkit.errors import UserError
 from plotkit.presets import load_recipe
 
