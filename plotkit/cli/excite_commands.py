@@ -140,7 +140,7 @@ def _gallery(
     ] = "15cm",
     batch_channels: Annotated[
         int | None,
-        typer.Option(help=escape("Channels sharing each forward pass [default: as many as memory holds].")),
+        typer.Option(help=escape("Channels per forward pass [default: GPU: as many as fit; CPU: 1]")),
     ] = None,
     cluster: Annotated[
         str | None,

@@ -153,8 +153,11 @@ def _check_checkpoint(checkpoint: Path, run: ExciteRun, channel: int) -> None:
 
 
 def batch_size(settings: ExciteSettings, device: str, pending: int) -> int:
-    """Channels per batch: as many as the device's free memory holds, up to ``MAX_BATCH``."""
+    """Channels per batch: on a GPU as many as its free memory holds, up to ``MAX_BATCH``; on
+    the CPU one, since bigger batches measured slower there (benchmarks/gallery.py)."""
     dev = pick_device(device)
+    if dev.type == "cpu":
+        return 1
     fits = memory_available(dev) // max(1, memory_needed(settings))
     return int(max(1, min(pending, MAX_BATCH, fits)))
 
