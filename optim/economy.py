@@ -17,6 +17,8 @@ import torch
 import torch.nn.functional as nnf
 from torch import Tensor
 
+from optim.strokes import random_walk
+
 UNTIL = 0.6  # share of the base steps after which no stroke is redrawn (they settle)
 SHARE = 0.1  # at most this share of the drawn strokes is redrawn each time, the weakest
 WEAK = 0.1  # and only those whose gradient is below this share of the median stroke's
@@ -26,7 +28,6 @@ POOL = 1.5  # with an ink target: strokes held, as a multiple of those drawn at 
 BAND = 0.2
 AIM = 0.1
 CELL = 8  # pixels: the gain map is pooled to cells this large before new starts are drawn
-RADIUS = 0.1  # each control point of a new stroke is within this share of the canvas of the last
 
 
 @dataclass(frozen=True)
@@ -42,14 +43,16 @@ def rows_of_paths(segments: Tensor) -> Tensor:
     return torch.repeat_interleave(torch.arange(len(segments), device=segments.device), 3 * segments + 1)
 
 
+def per_path(values: Tensor, segments: Tensor) -> Tensor:
+    """Sums of a value per control point row over each path's rows."""
+    total = torch.zeros(len(segments), dtype=values.dtype, device=values.device)
+    return total.index_add_(0, rows_of_paths(segments), values)
+
+
 def strengths(points: Tensor, grad: Tensor, segments: Tensor, size: int) -> Tensor:
     """Mean gradient norm of each path's control points; -1 for a path wholly off the canvas."""
-    rows = rows_of_paths(segments)
-    n = len(segments)
-    total = torch.zeros(n, dtype=grad.dtype, device=grad.device).index_add_(0, rows, grad.norm(dim=1))
-    strength = total / (3 * segments + 1).to(grad.dtype)
-    inside = ((points >= 0) & (points <= size)).all(1).to(grad.dtype)
-    seen = torch.zeros(n, dtype=grad.dtype, device=grad.device).index_add_(0, rows, inside)
+    strength = per_path(grad.norm(dim=1), segments) / (3 * segments + 1).to(grad.dtype)
+    seen = per_path(((points >= 0) & (points <= size)).all(1).to(grad.dtype), segments)
     return torch.where(seen > 0, strength, torch.full_like(strength, -1.0))
 
 
@@ -95,8 +98,5 @@ def starts(gain: Tensor, n: int) -> Tensor:
 
 def random_walks(start: Tensor, segments: Tensor, size: int) -> Tensor:
     """Control points of strokes from ``start`` (n, 2), as the initial strokes are drawn."""
-    out = []
-    for p0, k in zip(start, segments.tolist(), strict=True):
-        steps = (torch.rand(3 * k, 2, dtype=torch.float64) * 2 - 1) * RADIUS * size
-        out.append(torch.cat([p0[None], p0 + torch.cumsum(steps, 0)]))
-    return torch.cat(out)
+    side = torch.tensor([size, size], dtype=start.dtype)
+    return torch.cat([random_walk(p0[None], k, side) for p0, k in zip(start, segments.tolist(), strict=True)])

@@ -10,7 +10,6 @@ random numbers, and that state is what its checkpoint stores.
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import time
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from optim.settings import ExciteSettings
 from optim.state import (
     PENS_CHOSEN_AT,
     RATES,
+    allowed_logits,
     initial_state,
     keep_pens,
     optimizer,
@@ -91,7 +91,12 @@ class Run:
         initial: StrokeScene | None = None,
     ):
         self.settings, self.network, self.terms, self.checkpoint = settings, network, terms, checkpoint
-        self.state = initial_state(settings, device)
+        # --from: the study's strokes stand for the base steps (a resume only takes the keys)
+        self.state = (
+            state_from_scene(initial, settings, device)
+            if initial is not None
+            else initial_state(settings, device)
+        )
         self.tiled_from = settings.steps if settings.tile > 1 else None  # steps done when tiled
         self.total = settings.steps + settings.finetune_steps
         if resume:
@@ -117,9 +122,7 @@ class Run:
             self.adam.load_state_dict(saved["adam"])
             self.rng = saved["rng"]
         else:
-            self.done, self.elapsed = 0, 0.0
-            if initial is not None:  # the base steps are done: straight to tiling and fine-tuning
-                self.state, self.done = state_from_scene(initial, settings, device), settings.steps
+            self.done, self.elapsed = (settings.steps if initial is not None else 0), 0.0
             with torch.no_grad():
                 image = render(scene_of(self.state, settings, 0, settings.size))
                 self.initial = float(self.objective(image[None]).mean())
@@ -167,13 +170,9 @@ class Run:
                 x0, y0 = (int(v) for v in torch.randint(0, canvas - s.size + 1, (2,)))
                 window = (x0, y0, s.size, s.size)
             image = render(scene_of(self.state, s, step, canvas), window=window)
-            if not image.requires_grad:
-                self.done += 1
-                views = None
-            else:
-                views = s.augment(image)
+            views = s.augment(image) if image.requires_grad else None
         if views is None:
-            self.rng_done = self.rng
+            self.done, self.rng_done = step + 1, self.rng
         return views
 
     def end(self, value: torch.Tensor) -> Progress:
@@ -229,8 +228,7 @@ class Run:
             final = float(self.objective(render(scene_of(self.state, s, self.total, s.canvas))[None]).mean())
         pens = None
         if s.colors == "pens":
-            pens = final_state["logits"].masked_fill(~final_state["pen_mask"], -math.inf).argmax(1)
-            pens = pens[final_state["active"]]
+            pens = allowed_logits(final_state).argmax(1)[final_state["active"]]
         return ExciteResult(
             scene=scene,
             pens=pens,

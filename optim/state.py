@@ -86,11 +86,15 @@ def tiled(state: State, settings: ExciteSettings) -> State:
     return {k: v.detach().clone() for k, v in tiled.items()}
 
 
+def allowed_logits(state: State) -> torch.Tensor:
+    """Pen preferences with the pens dropped by --max-pens out of reach."""
+    return state["logits"].masked_fill(~state["pen_mask"], -math.inf)
+
+
 def pen_weights(state: State, settings: ExciteSettings, step: int) -> torch.Tensor:
-    """(paths, pens) soft choice at this step's temperature, one-hot once annealed; pens
-    dropped by --max-pens are never chosen."""
+    """(paths, pens) soft choice at this step's temperature, one-hot once annealed."""
     hard_from = int(HARD_FROM * settings.steps)
-    logits = state["logits"].masked_fill(~state["pen_mask"], -math.inf)
+    logits = allowed_logits(state)
     if step >= hard_from:
         return torch.nn.functional.one_hot(logits.argmax(1), len(settings.palette)).to(state["points"].dtype)
     hot, cold = PEN_TEMPERATURE
@@ -184,11 +188,7 @@ def steer(
         return
     with torch.no_grad():
         coverage = ink_coverage(scene_of(state, settings, settings.steps, settings.canvas))
-        rms = memory["exp_avg_sq"].sqrt().norm(dim=1)
-        rows = economy.rows_of_paths(state["segments"])
-        strength = torch.zeros(len(state["active"]), dtype=rms.dtype, device=rms.device).index_add_(
-            0, rows, rms
-        )
+        strength = economy.per_path(memory["exp_avg_sq"].sqrt().norm(dim=1), state["segments"])
         moves = economy.plan(state["active"], strength, coverage, settings.ink, 0.0)
         state["active"][moves.park] = False
         state["active"][moves.redraw] = True

@@ -6,6 +6,21 @@ import torch
 
 from optim.render.scene import StrokeScene
 
+RADIUS = 0.1  # each control point is within this share of the canvas of the one before
+
+
+def random_walk(
+    start: torch.Tensor,
+    segments: int,
+    size: torch.Tensor,
+    radius: float = RADIUS,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Control points of a ``segments``-segment stroke from ``start`` (1, 2): each next one is
+    the last plus a uniform step of at most ``radius`` times the canvas ``size`` (w, h)."""
+    steps = (torch.rand(3 * segments, 2, generator=generator, dtype=start.dtype) * 2 - 1) * radius * size
+    return torch.cat([start, start + torch.cumsum(steps, 0)])
+
 
 def random_scene(
     n_paths: int,
@@ -13,7 +28,7 @@ def random_scene(
     height: int,
     *,
     segments: tuple[int, int] = (1, 3),
-    radius: float = 0.1,
+    radius: float = RADIUS,
     stroke_width: float = 1.0,
     colors: torch.Tensor | None = None,
     opacity: float = 1.0,
@@ -32,8 +47,7 @@ def random_scene(
     paths = []
     for k in seg.tolist():
         start = torch.rand(1, 2, generator=generator, dtype=dtype) * size
-        steps = (torch.rand(3 * k, 2, generator=generator, dtype=dtype) * 2 - 1) * radius * size
-        paths.append(torch.cat([start, start + torch.cumsum(steps, 0)]))
+        paths.append(random_walk(start, k, size, radius, generator))
     if colors is None:
         colors = torch.zeros(n_paths, 3, dtype=dtype)
     return StrokeScene.from_paths(paths, [stroke_width] * n_paths, colors, [opacity] * n_paths, width, height)

@@ -6,14 +6,28 @@ import io
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
+from optim.augment import Augment
+from optim.excite import excite
 from optim.render import StrokeScene, stroke_pieces
 from optim.render.raster import auto_tile, coverage
 from optim.strokes import random_scene
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+# ExciteSettings of a small, fast run with an untrained VGG16 (the number of strokes left
+# to each test).
+SMALL = dict(
+    model="vgg16",
+    weights="random",
+    objective="relu2_2:2",
+    size=96,
+    stroke_width=2.0,
+    augment=Augment(batch=2, size=96),
+)
 
 # A tiny, fast excite run with an untrained VGG16 (layer and channel chosen to respond).
 TINY_EXCITE = (
@@ -71,10 +85,6 @@ def resvg_render(svg_text: str, zoom: float | None = None) -> np.ndarray:
 def interrupted_and_whole(settings, checkpoint: Path, stop_at: int, phase: str = "base"):
     """An excite run interrupted after step ``stop_at`` (in ``phase``) and resumed, with the
     uninterrupted run: (resumed, whole)."""
-    import pytest
-
-    from optim.excite import excite
-
     whole = excite(settings)
 
     def interrupt(p) -> None:

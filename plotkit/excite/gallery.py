@@ -33,8 +33,8 @@ from optim.excite import (
 from optim.excite import Progress as StepProgress
 from plotkit.errors import Interrupted, UserError
 from plotkit.excite.cluster import CLUSTERS, ray_drawer
+from plotkit.excite.job import checkpoint_beside, keep_drawing
 from plotkit.excite.options import resolve
-from plotkit.excite.outputs import write_drawing
 from plotkit.excite.settings import ExciteRun, settings_from_options
 from plotkit.excite.sheet import activation_gain, write_sheet
 
@@ -266,8 +266,7 @@ def _run_gallery(
 
     def keep(k: int, result: ExciteResult) -> None:  # a channel's files, its gain, the tally
         svg, png, sidecar = paths_of(out_dir, k)
-        write_drawing(result, svg, str(pick_device(base.device)), base.pens, drawing_mm)
-        _checkpoint(out_dir, k).unlink(missing_ok=True)
+        keep_drawing(result, base, svg, drawing_mm)
         gain, kind = activation_gain(result.initial_activation, result.final_activation)
         _record_gain(sidecar, json.loads(sidecar.read_text(encoding="utf-8")), k, gain, kind)
         results[k] = ChannelResult(
@@ -277,33 +276,33 @@ def _run_gallery(
 
     if cluster == "ray":
         ray_draw([(batch, [runs[k].settings for k in batch]) for batch in batches], base.device, keep)
-    for batch in batches if cluster is None else []:
-        checkpoints = [_checkpoint(out_dir, k) for k in batch]
-        try:
-            drawn = excite_batch(
-                [runs[k].settings for k in batch],
-                device=base.device,
-                checkpoints=checkpoints,
-                resume=[c.exists() for c in checkpoints],
-                checkpoint_every=base.checkpoint_every,
-                progress=lambda i, p, batch=batch: tally.step(batch[i], p),
-            )
-        except KeyboardInterrupt:
-            saved = [str(c) for c in checkpoints if c.exists()]
-            kept = f"progress saved in {', '.join(saved)}" if saved else "no checkpoint reached yet"
-            raise Interrupted(
-                f"Interrupted at {_listed(batch)} ({len(results)} of {len(channels)} channels done; "
-                f"{kept}). Run the same command again to go on: finished channels are skipped."
-            ) from None
-        for k, result in zip(batch, drawn, strict=True):
-            keep(k, result)
+    else:
+        for batch in batches:
+            checkpoints = [_checkpoint(out_dir, k) for k in batch]
+            try:
+                drawn = excite_batch(
+                    [runs[k].settings for k in batch],
+                    device=base.device,
+                    checkpoints=checkpoints,
+                    resume=[c.exists() for c in checkpoints],
+                    checkpoint_every=base.checkpoint_every,
+                    progress=lambda i, p, batch=batch: tally.step(batch[i], p),
+                )
+            except KeyboardInterrupt:
+                saved = [str(c) for c in checkpoints if c.exists()]
+                kept = f"progress saved in {', '.join(saved)}" if saved else "no checkpoint reached yet"
+                raise Interrupted(
+                    f"Interrupted at {_listed(batch)} ({len(results)} of {len(channels)} channels done; "
+                    f"{kept}). Run the same command again to go on: finished channels are skipped."
+                ) from None
+            for k, result in zip(batch, drawn, strict=True):
+                keep(k, result)
     write_sheet(out_dir)
     return [results[k] for k in channels]
 
 
 def _checkpoint(out_dir: Path, channel: int) -> Path:
-    svg = paths_of(out_dir, channel)[0]
-    return svg.with_name(svg.name + ".ckpt")
+    return checkpoint_beside(paths_of(out_dir, channel)[0])
 
 
 def _listed(channels: list[int]) -> str:

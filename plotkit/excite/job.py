@@ -13,6 +13,18 @@ from plotkit.excite.outputs import write_drawing
 from plotkit.excite.settings import ExciteRun
 
 
+def checkpoint_beside(svg: Path) -> Path:
+    """Where a drawing's run keeps its checkpoint until the drawing is written."""
+    return svg.with_name(svg.name + ".ckpt")
+
+
+def keep_drawing(result: ExciteResult, run: ExciteRun, svg: Path, size_mm: float) -> Path:
+    """Write ``svg`` with its PNG and JSON sidecar (returned), then drop the checkpoint."""
+    _, sidecar = write_drawing(result, svg, str(pick_device(run.device)), run.pens, size_mm)
+    checkpoint_beside(svg).unlink(missing_ok=True)
+    return sidecar
+
+
 def run_excite(
     run: ExciteRun,
     *,
@@ -30,7 +42,7 @@ def run_excite(
         raise UserError(
             f"--resume continues the run saved with {save_option} PATH; give the same {save_option}"
         )
-    checkpoint = save.with_name(save.name + ".ckpt") if save is not None else None
+    checkpoint = checkpoint_beside(save) if save is not None else None
     try:
         result = excite(
             run.settings,
@@ -51,6 +63,4 @@ def run_excite(
         raise Interrupted(f"Interrupted. {said}") from None
     if save is None:
         return result, None
-    _, sidecar = write_drawing(result, save, str(pick_device(run.device)), run.pens, size_mm)
-    checkpoint.unlink(missing_ok=True)
-    return result, sidecar
+    return result, keep_drawing(result, run, save, size_mm)

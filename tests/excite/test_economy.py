@@ -15,15 +15,11 @@ from optim.render import render
 from optim.state import initial_state, optimizer, respawn, scene_of
 from plotkit.cli.app import app
 from plotkit.excite.settings import settings_from_options
-from tests.scenes import TINY_EXCITE, interrupted_and_whole
+from tests.scenes import SMALL, TINY_EXCITE, interrupted_and_whole
 
-SMALL = dict(
-    model="vgg16",
-    weights="random",
-    objective="relu2_2:2",
-    size=96,
-    stroke_width=2.0,
-    augment=Augment(batch=2, size=96),
+# plotkit option values of a small, fast run with an ink target
+TINY_VALUES = dict(
+    weights="random", layer="relu2_2", channel=2, size=96, input_size=96, batch=1, respawn_every=10
 )
 FOUR_PENS = ((0.1, 0.1, 0.1), (0.9, 0.1, 0.1), (0.1, 0.2, 0.9), (0.1, 0.7, 0.2))
 
@@ -46,35 +42,14 @@ def test_strokes_for_ink_gives_that_coverage_at_the_start(ink):
 
 @pytest.mark.parametrize("ink", [0.2, 0.45])
 def test_a_run_ends_within_a_quarter_of_its_ink_target(ink):
-    values = {
-        "weights": "random",
-        "layer": "relu2_2",
-        "channel": 2,
-        "size": 96,
-        "input_size": 96,
-        "batch": 1,
-        "steps": 60,
-        "stroke_width": 2.0,
-        "ink": ink,
-        "respawn_every": 10,
-    }
+    values = TINY_VALUES | {"steps": 60, "stroke_width": 2.0, "ink": ink}
     result = excite(settings_from_options(values, 150.0).settings)
     assert result.coverage == pytest.approx(ink, rel=0.25)
     assert result.coverage == pytest.approx(ink_coverage(result.scene))
 
 
 def test_a_tiled_and_fine_tuned_run_keeps_its_ink_target():
-    values = {
-        "weights": "random",
-        "layer": "relu2_2",
-        "channel": 2,
-        "size": 96,
-        "input_size": 96,
-        "batch": 1,
-        "steps": 30,
-        "respawn_every": 10,
-        "pens": "black-fineliner",
-    }
+    values = TINY_VALUES | {"steps": 30, "pens": "black-fineliner"}
     run = settings_from_options(values, 50.0)  # 0.3 mm on 50 mm: three 96 px tiles
     assert (run.settings.tile, run.settings.finetune_steps) == (3, 30)
     result = excite(run.settings)

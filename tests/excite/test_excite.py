@@ -7,21 +7,12 @@ import torch
 import torchvision
 from typer.testing import CliRunner
 
-from optim.augment import Augment
 from optim.excite import ExciteError, ExciteSettings, excite
 from optim.models import ModelError, load_model
 from plotkit.cli.app import app
-from tests.scenes import TINY_EXCITE, interrupted_and_whole
+from tests.scenes import SMALL, TINY_EXCITE, interrupted_and_whole
 
-FAST = dict(
-    model="vgg16",
-    weights="random",
-    objective="relu2_2:2",
-    paths=60,
-    size=96,
-    stroke_width=2.0,
-    augment=Augment(batch=2, size=96),
-)
+FAST = SMALL | {"paths": 60}
 
 
 def test_short_run_raises_the_target_activation():
