@@ -131,5 +131,7 @@ def study_scene(sidecar: str, size: int) -> StrokeScene:
             f"--from {sidecar}: cannot read its drawing {svg} ({exc}); keep it beside the .json"
         ) from None
     if not scene.n_paths:
-        raise UserError(f"--from {sidecar}: its drawing {svg} has no strokes to continue")
+        raise UserError(
+            f"--from {sidecar}: its drawing {svg} has no strokes to continue; give another drawing's .json"
+        )
     return scene.scaled(size / scene.width)
