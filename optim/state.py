@@ -23,8 +23,14 @@ PEN_TEMPERATURE = (1.0, 0.05)
 HARD_FROM = 0.8
 # --max-pens: the pens kept are those the strokes use most at this share of the base steps.
 PENS_CHOSEN_AT = HARD_FROM / 2
-# Initial pen preferences are this small, so each stroke's pen is the network's choice.
+# Initial pen preferences differ this little between strokes, so each stroke's pen is the
+# network's choice.
 LOGIT_SCALE = 0.01
+# Pens start leaning to the darkest (half its weight among eight pens at the first
+# temperature): a colour drawing starts as the mono one and leaves black where colour gains.
+# Measured on four MobileNetV2 channels against no lean, it lifted the weakest (features.7:1)
+# from 0.4 to 0.9 of mono and cost the others at most 3 %.
+DARKEST_START = 2.0
 RATES = {"points": 1.0, "widths": 0.1, "colors": 0.01, "logits": 0.05}  # points: times settings.lr
 
 
@@ -52,8 +58,14 @@ def initial_state(settings: ExciteSettings, device: torch.device) -> State:
     }
     if settings.colors == "pens":
         state["logits"] = LOGIT_SCALE * torch.randn(settings.pool, len(settings.palette), generator=g)
+        state["logits"][:, darkest_pen(settings.palette)] += DARKEST_START
         state["pen_mask"] = torch.ones(len(settings.palette), dtype=torch.bool)  # pens still allowed
     return {k: v.to(device) for k, v in state.items()}
+
+
+def darkest_pen(palette: tuple[tuple[float, float, float], ...]) -> int:
+    """Index of the palette's darkest pen (least summed RGB)."""
+    return int(torch.tensor(palette).sum(1).argmin())
 
 
 def state_from_scene(scene: StrokeScene, settings: ExciteSettings, device: torch.device) -> State:

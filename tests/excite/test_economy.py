@@ -12,7 +12,7 @@ from optim.augment import Augment
 from optim.coverage import ink_coverage, strokes_for_ink
 from optim.excite import ExciteSettings, Network, excite
 from optim.render import render
-from optim.state import initial_state, optimizer, respawn, scene_of
+from optim.state import DARKEST_START, initial_state, optimizer, pen_weights, respawn, scene_of
 from plotkit.cli.app import app
 from plotkit.excite.settings import settings_from_options
 from tests.scenes import SMALL, TINY_EXCITE, interrupted_and_whole
@@ -84,6 +84,14 @@ def test_parked_strokes_are_left_out_of_the_drawing_and_its_pens():
     result = excite(with_pens(paths=50, steps=30, ink=0.05, respawn_every=5, pen_widths=(2.0,) * 4))
     assert result.scene.n_paths < 50  # too dark for 5 %: the weakest were parked
     assert result.pens is not None and result.pens.shape == (result.scene.n_paths,)
+
+
+def test_pens_start_leaning_to_the_darkest():
+    settings = with_pens(paths=30, palette=FOUR_PENS[1:] + FOUR_PENS[:1])  # darkest last
+    weights = pen_weights(initial_state(settings, torch.device("cpu")), settings, 0)
+    assert (weights.argmax(1) == 3).all()
+    lean = torch.exp(torch.tensor(DARKEST_START))
+    assert weights[:, 3] == pytest.approx(float(lean / (lean + 3)), abs=0.02)
 
 
 @pytest.mark.parametrize("k", [1, 2])
