@@ -56,6 +56,22 @@ def strengths(points: Tensor, grad: Tensor, segments: Tensor, size: int) -> Tens
     return torch.where(seen > 0, strength, torch.full_like(strength, -1.0))
 
 
+def relative_to_cell(strength: Tensor, points: Tensor, segments: Tensor, active: Tensor, cell: int) -> Tensor:
+    """Each path's ``strength`` over the median of the drawn (``active``) paths starting in its
+    ``cell`` px square: the weakest strokes then come from everywhere, not from one region the
+    network cares little about, which parking them would leave blank."""
+    first = torch.cumsum(3 * segments + 1, 0) - (3 * segments + 1)
+    where = (points[first] // cell).long().clamp(min=0)  # off the canvas: with the edge cells
+    key = where[:, 0] * (int(where[:, 1].max()) + 1) + where[:, 1]
+    relative = strength.clone()
+    for k in key.unique():
+        mine = key == k
+        drawn = mine & active
+        median = strength[drawn].median() if drawn.any() else strength.new_tensor(0.0)
+        relative[mine] = strength[mine] / median if median > 0 else strength[mine]
+    return relative
+
+
 def plan(active: Tensor, strength: Tensor, coverage: float, ink: float | None, share: float) -> Moves:
     """The moves for drawn strokes ``active`` of ``strength``, at ``coverage`` of the canvas.
 

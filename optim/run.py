@@ -40,6 +40,7 @@ from optim.state import (
     steer_due,
     tiled,
 )
+from optim.windows import window_corner
 
 
 @dataclass
@@ -167,8 +168,7 @@ class Run:
         with self._own_random_state():
             window = None
             if canvas > s.size:
-                x0, y0 = (int(v) for v in torch.randint(0, canvas - s.size + 1, (2,)))
-                window = (x0, y0, s.size, s.size)
+                window = (*window_corner(canvas, s.size), s.size, s.size)
             image = render(scene_of(self.state, s, step, canvas), window=window)
             views = s.augment(image) if image.requires_grad else None
         if views is None:
@@ -195,7 +195,7 @@ class Run:
             with self._own_random_state():
                 respawn(self.state, s, self.objective, self.adam, self.params, step + 1)
         if steer_due(s, step + 1):
-            steer(self.state, s, self.adam, self.params)
+            steer(self.state, s, self.objective, self.params)
         if s.max_pens is not None and step + 1 == int(PENS_CHOSEN_AT * s.steps):
             keep_pens(self.state, s, step + 1)
         if step + 1 == self.tiled_from:

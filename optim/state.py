@@ -190,17 +190,27 @@ def steer_due(settings: ExciteSettings, done: int) -> bool:
 
 
 def steer(
-    state: State, settings: ExciteSettings, adam: torch.optim.Adam, params: dict[str, torch.Tensor]
+    state: State,
+    settings: ExciteSettings,
+    objective: Callable[[torch.Tensor], torch.Tensor],
+    params: dict[str, torch.Tensor],
 ) -> None:
     """Keep a fine-tuned drawing near its ink target: strokes grow as they are fine-tuned.
-    The whole canvas's coverage decides; the strokes Adam has seen the smallest gradients
-    for are parked first, and parked ones come back where they were."""
-    memory = adam.state.get(params["points"])
-    if memory is None:
-        return
+    The whole canvas's coverage decides. One pass over the canvas, tile by tile, gives each
+    stroke's gradient; parked first are the weakest next to the strokes of their own tile
+    (so no region is emptied), and parked ones come back where they were."""
+    size, canvas = settings.size, settings.canvas
+    grad = torch.zeros_like(params["points"])
+    for y0 in range(0, canvas, size):
+        for x0 in range(0, canvas, size):
+            image = render(scene_of(state, settings, settings.steps, canvas), window=(x0, y0, size, size))
+            if image.requires_grad:
+                grad += torch.autograd.grad(objective(image[None]).mean(), [params["points"]])[0]
     with torch.no_grad():
-        coverage = ink_coverage(scene_of(state, settings, settings.steps, settings.canvas))
-        strength = economy.per_path(memory["exp_avg_sq"].sqrt().norm(dim=1), state["segments"])
+        coverage = ink_coverage(scene_of(state, settings, settings.steps, canvas))
+        points, segments = state["points"], state["segments"]
+        strength = economy.strengths(points, grad, segments, canvas)
+        strength = economy.relative_to_cell(strength, points, segments, state["active"], size)
         moves = economy.plan(state["active"], strength, coverage, settings.ink, 0.0)
         state["active"][moves.park] = False
         state["active"][moves.redraw] = True

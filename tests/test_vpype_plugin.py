@@ -19,8 +19,9 @@ FAST = (
 MM = PX_PER_MM
 
 
-def test_pipeline_writes_one_layer_per_pen_inside_the_margins(tmp_path):
+def test_pipeline_writes_one_layer_per_pen_inside_the_margins(tmp_path, monkeypatch):
     out = tmp_path / "out.svg"
+    monkeypatch.setattr("optim.state.DARKEST_START", 0.0)  # a short run: several pens without the lean
     doc = vpype_cli.execute(
         f"neuronexc {FAST} --pens stabilo-point-88 --page-size a4 --margin 20mm linemerge linesort "
         f"write {out}"

@@ -24,6 +24,8 @@ from plotkit.excite.options import BY_NAME, EXCITE_OPTIONS, Option
 from plotkit.presets import preset_files, read_pen_set, read_plotter, read_recipe
 from plotkit.units import millimetres
 
+Quiet = Annotated[bool, typer.Option("--quiet", help="No progress bar.")]
+
 
 class BlendChoice(StrEnum):
     multiply = "multiply"
@@ -80,7 +82,7 @@ def _excite(
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue from the checkpoint beside OUTPUT.")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    quiet: Quiet = False,
     **values: Any,
 ) -> None:
     """Optimize pen strokes that make a neuron fire; write SVG, PNG and JSON."""
@@ -146,7 +148,7 @@ def _gallery(
         str | None,
         typer.Option(help=escape("ray: batches as Ray tasks, on RAY_ADDRESS or a local Ray [default: here]")),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    quiet: Quiet = False,
     **values: Any,
 ) -> None:
     """One drawing per channel of a layer, a labelled contact sheet and an index page.

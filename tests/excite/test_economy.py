@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from optim import economy
 from optim.augment import Augment
 from optim.coverage import ink_coverage, strokes_for_ink
 from optim.excite import ExciteSettings, Network, excite
@@ -78,6 +79,18 @@ def test_respawn_brings_strokes_off_the_canvas_back_where_they_raise_the_objecti
     assert bool(state["active"].all())
     assert ((starts >= 0) & (starts <= 96)).all(), "every stroke starts inside the canvas again"
     assert _objective(network, state, settings) > before
+
+
+def test_the_weakest_strokes_are_judged_against_their_own_tile():
+    # two tiles of four strokes; the right one's gradients are ten times weaker throughout
+    segments = torch.ones(8, dtype=torch.long)
+    starts = torch.tensor([[10.0, 10.0]] * 4 + [[110.0, 10.0]] * 4)
+    points = torch.repeat_interleave(starts, 4, dim=0)
+    strength = torch.tensor([1.0, 2.0, 3.0, 4.0, 0.1, 0.2, 0.3, 0.4])
+    relative = economy.relative_to_cell(strength, points, segments, torch.ones(8, dtype=torch.bool), 100)
+    parked = economy.plan(torch.ones(8, dtype=torch.bool), relative, 0.6, 0.3, 0.0).park
+    assert {0, 4} <= set(parked.tolist())  # each tile gives up its weakest; neither is emptied
+    assert len(set(parked.tolist()) & {4, 5, 6, 7}) < 4
 
 
 def test_parked_strokes_are_left_out_of_the_drawing_and_its_pens():

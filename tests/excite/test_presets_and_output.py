@@ -18,8 +18,9 @@ def test_bundled_pen_sets_load(runner):
     assert result.exit_code == 0 and "stabilo-point-88" in result.output
 
 
-def test_pens_drawing_reads_back_in_vpype_with_real_pen_widths(tmp_path, runner):
+def test_pens_drawing_reads_back_in_vpype_with_real_pen_widths(tmp_path, runner, monkeypatch):
     out = tmp_path / "d.svg"
+    monkeypatch.setattr("optim.state.DARKEST_START", 0.0)  # four steps: several pens without the lean
     result = runner.invoke(
         app, ["excite", *ARGS, "--pens", "stabilo-point-88", "--drawing-size", "10cm", "-o", str(out)]
     )
