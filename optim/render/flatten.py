@@ -22,7 +22,9 @@ def segment_controls(scene: StrokeScene) -> tuple[Tensor, Tensor]:
     seg_in_path = torch.arange(seg_path.shape[0]) - first_seg[seg_path]
     start = scene.path_offsets[seg_path] + 3 * seg_in_path
     idx = (start[:, None] + torch.arange(4)).to(scene.points.device)
-    return scene.points[idx], seg_path.to(scene.points.device)
+    # index_select: indexing's backward would add with CPU atomics, in any order
+    controls = scene.points.index_select(0, idx.flatten()).view(*idx.shape, 2)
+    return controls, seg_path.to(scene.points.device)
 
 
 def pieces_per_segment(ctrl: Tensor, tolerance: float, max_length: float) -> Tensor:
@@ -57,7 +59,7 @@ def flatten(ctrl: Tensor, n: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     t = (k / n[seg_of_pt]).to(ctrl.dtype)[:, None]
     s = 1 - t
     basis = torch.cat([s**3, 3 * s * s * t, 3 * s * t * t, t**3], 1)  # (Q, 4) Bernstein
-    pts = torch.einsum("qj,qjd->qd", basis, ctrl[seg_of_pt])
+    pts = torch.einsum("qj,qjd->qd", basis, ctrl.index_select(0, seg_of_pt))  # see segment_controls
     is_start = k < n[seg_of_pt]
     start_idx = torch.nonzero(is_start).squeeze(1)
     return pts[start_idx], pts[start_idx + 1], seg_of_pt[start_idx]

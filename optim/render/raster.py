@@ -257,6 +257,8 @@ def _composite(
     nx: int,
 ) -> tuple[Tensor, Tensor]:
     """Colour of every tile that some stroke touches: (tile indices, (T, 3, tile*tile))."""
+    # Gathers of what is learned use index_select, never indexing: indexing's backward adds
+    # into the gradient with CPU atomics in any order, so runs of one seed would differ.
     n_paths = scene.n_paths
     path = piece_path[piece]
     tile_id = ty * nx + tx
@@ -266,15 +268,16 @@ def _composite(
     keys, group = torch.unique_consecutive(tile_id * n_paths + path, return_inverse=True)
 
     origin = torch.stack([x0 + 0.5 + tx * tile, y0 + 0.5 + ty * tile], 1).to(a.dtype)
-    cov, dist = coverage(origin, tile_offsets(tile, a), a[piece], b[piece], scene.widths[path] / 2)
+    ends = a.index_select(0, piece), b.index_select(0, piece)
+    cov, dist = coverage(origin, tile_offsets(tile, a), *ends, scene.widths.index_select(0, path) / 2)
     if keys.shape[0] < cov.shape[0]:
         cov = nearest_piece_coverage(cov, dist, group, keys.shape[0])
 
     group_tile = torch.div(keys, n_paths, rounding_mode="floor")
     group_path = keys - group_tile * n_paths
     tiles, tile_of_group = torch.unique_consecutive(group_tile, return_inverse=True)
-    alpha = cov * scene.opacities[group_path].clamp(0, 1)[:, None]  # (G, A)
-    color = scene.colors[group_path][:, :, None]  # (G, 3, 1)
+    alpha = cov * scene.opacities.index_select(0, group_path).clamp(0, 1)[:, None]  # (G, A)
+    color = scene.colors.index_select(0, group_path)[:, :, None]  # (G, 3, 1)
     n_tiles = tiles.shape[0]
     if blend == "multiply":
         ink = 1 - alpha[:, None, :] * (1 - color)
@@ -290,7 +293,7 @@ def _composite(
     end = torch.cumsum(counts, 0) - 1
     before = torch.cat([csum.new_zeros(1, csum.shape[1]), csum[end[:-1]]])
     total = (csum[end] - before).to(alpha.dtype)  # (T, A)
-    after = (csum[end][tile_of_group] - csum).to(alpha.dtype)  # (G, A)
+    after = (csum[end].index_select(0, tile_of_group) - csum).to(alpha.dtype)  # (G, A)
     painted = color * (alpha * torch.exp(after))[:, None, :]
     out = torch.exp(total)[:, None, :] * bg[None, :, None]
     return tiles, out.index_add(0, tile_of_group, painted).clamp(0.0, 1.0)

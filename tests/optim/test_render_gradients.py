@@ -42,3 +42,23 @@ def test_gradients_match_finite_differences(blend, seed):
             name,
             (analytic - numeric).abs().max(),
         )
+
+
+@pytest.mark.parametrize("blend", ["multiply", "over"])
+def test_no_gradient_is_gathered_by_indexing_with_repeats(blend):
+    # indexing's backward adds into the gradient with CPU atomics in any order, so a gather
+    # with repeated indices made runs of one seed part in the last bits (pens mode, issue 12)
+    scene = colourful_scene(0, n=60, width=96, height=80)
+    for name in FIELDS:
+        getattr(scene, name).requires_grad_(True)
+    seen, todo, repeated = set(), [render(scene, blend=blend).grad_fn], []
+    while todo:
+        node = todo.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        if type(node).__name__ == "IndexBackward0":
+            longs = [i for i in node._saved_indices if i is not None and i.dtype == torch.long]
+            repeated += [tuple(i.shape) for i in longs if i.unique().numel() < i.numel()]
+        todo += [child for child, _ in node.next_functions]
+    assert not repeated
