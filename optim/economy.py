@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as nnf
 from torch import Tensor
 
+from optim.render.scene import path_offsets
 from optim.strokes import random_walk
 
 UNTIL = 0.6  # share of the base steps after which no stroke is redrawn (they settle)
@@ -60,8 +61,8 @@ def relative_to_cell(strength: Tensor, points: Tensor, segments: Tensor, active:
     """Each path's ``strength`` over the median of the drawn (``active``) paths starting in its
     ``cell`` px square: the weakest strokes then come from everywhere, not from one region the
     network cares little about, which parking them would leave blank."""
-    first = torch.cumsum(3 * segments + 1, 0) - (3 * segments + 1)
-    where = (points[first] // cell).long().clamp(min=0)  # off the canvas: with the edge cells
+    # the cell of each path's first point; off the canvas counts with the edge cells
+    where = (points[path_offsets(segments)] // cell).long().clamp(min=0)
     key = where[:, 0] * (int(where[:, 1].max()) + 1) + where[:, 1]
     relative = strength.clone()
     for k in key.unique():

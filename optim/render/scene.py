@@ -9,6 +9,12 @@ import torch
 from torch import Tensor
 
 
+def path_offsets(segments: Tensor) -> Tensor:
+    """Index of each path's first control point, for paths of ``segments`` cubic segments."""
+    counts = 3 * segments + 1
+    return torch.cumsum(counts, 0) - counts
+
+
 @dataclass
 class StrokeScene:
     """Open cubic Bézier strokes on a canvas measured in pixels.
@@ -49,8 +55,7 @@ class StrokeScene:
     @property
     def path_offsets(self) -> Tensor:
         """Index of each path's first point in ``points``."""
-        counts = 3 * self.segments + 1
-        return torch.cumsum(counts, 0) - counts
+        return path_offsets(self.segments)
 
     def path_points(self, i: int) -> Tensor:
         start = int(self.path_offsets[i])
