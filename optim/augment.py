@@ -36,10 +36,15 @@ class Augment:
     scale: tuple[float, float] = (1.0, 1.0)  # random zoom range, about the centre
     rotate: float = 0.0  # random turn in degrees, up to this either way
 
-    def sample(self, image: torch.Tensor) -> torch.Tensor:
+    def resolution(self, side: int) -> int:
+        """Pixels across worth rendering a ``side`` px drawing at: the finest detail these
+        views show (their smallest crop, at the network's input size)."""
+        return min(side, needed(self.size, self.crop_scale[0]))
+
+    def sample(self, shape: tuple[int, int]) -> torch.Tensor:
         """(batch, 3, 3) maps from view to drawing pixel coordinates (pixel centres at
-        i + 0.5), drawn from torch's global RNG."""
-        h, w = (side + 2 * self.pad for side in image.shape[-2:])
+        i + 0.5) of a drawing of ``shape`` (H, W), drawn from torch's global RNG."""
+        h, w = (side + 2 * self.pad for side in shape)
         padded = torch.empty(()).expand(h, w)  # torchvision's crop parameters read only the shape
         maps = []
         for _ in range(self.batch):
@@ -59,9 +64,22 @@ class Augment:
             maps.append(view_to_drawing(self.size, shift, start, end, crop, turn, (w, h), self.pad))
         return torch.stack(maps)
 
-    def __call__(self, image: torch.Tensor) -> torch.Tensor:
-        """(3, H, W) in [0, 1] -> (batch, 3, size, size); draws from torch's global RNG."""
-        return resample(image, self.sample(image), self.size, self.crop_scale[0])
+    def __call__(self, image: torch.Tensor, drawing: int | None = None) -> torch.Tensor:
+        """(3, H, W) in [0, 1] -> (batch, 3, size, size); draws from torch's global RNG.
+        ``image`` may be a square ``drawing`` px across rendered at fewer pixels
+        (``resolution``): the views are drawn in the drawing's pixels, as for a full render."""
+        shape = image.shape[-2:] if drawing is None else (drawing, drawing)
+        maps = self.sample(shape)
+        if drawing is not None and drawing != image.shape[-1]:
+            shrink = image.shape[-1] / drawing
+            maps = torch.diag(torch.tensor([shrink, shrink, 1.0], dtype=maps.dtype)) @ maps
+        return resample(image, maps, self.size, self.crop_scale[0])
+
+
+def needed(size: int, smallest_crop: float) -> int:
+    """Drawing pixels across that views of ``size`` px, cropping down to ``smallest_crop`` of
+    its area, resolve: finer detail falls between their pixels."""
+    return math.ceil(size / math.sqrt(smallest_crop))
 
 
 def view_to_drawing(
@@ -105,7 +123,7 @@ def resample(image: torch.Tensor, maps: torch.Tensor, size: int, smallest_crop: 
     A drawing much larger than the views is first shrunk once (antialiased) to about the
     resolution its smallest crop needs, so that bilinear sampling does not alias."""
     h, w = image.shape[-2:]
-    enough = math.ceil(size / math.sqrt(smallest_crop))
+    enough = needed(size, smallest_crop)
     if min(h, w) > enough:
         factor = enough / min(h, w)
         image = nnf.interpolate(

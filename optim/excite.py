@@ -25,9 +25,10 @@ import torch
 from optim.allocator import keep_freed_memory
 from optim.errors import ExciteError
 from optim.network import Network, pick_device
+from optim.precision import PRECISIONS
 from optim.render import StrokeScene
 from optim.run import ExciteResult, Progress, Run
-from optim.settings import COLOR_MODES, PRECISIONS, ExciteSettings
+from optim.settings import COLOR_MODES, ExciteSettings
 
 __all__ = [
     "COLOR_MODES",
@@ -145,7 +146,7 @@ def _excite_batch(
     checkpoint_every: float,
     progress: Callable[[int, Progress], None] | None,
 ) -> list[ExciteResult]:
-    network = Network(settings[0], dev)
+    network = Network(settings[0], dev, [s.objective for s in settings[1:]])
     runs = [
         Run(s, network, network.terms_for(s.objective), dev, ckpt, again, initial)
         for s, ckpt, again, initial in zip(settings, checkpoints, resumes, initials, strict=True)

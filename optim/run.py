@@ -61,6 +61,7 @@ class ExciteResult:
     seconds: float
     weights_label: str
     settings: ExciteSettings
+    precision: str  # the arithmetic the steps ran in: bf16 or fp32
     coverage: float  # share of the canvas the drawing inks
 
 
@@ -126,7 +127,7 @@ class Run:
             self.done, self.elapsed = (settings.steps if initial is not None else 0), 0.0
             with torch.no_grad():
                 image = render(scene_of(self.state, settings, 0, settings.size))
-                self.initial = float(self.objective(image[None]).mean())
+                self.initial = float(self.objective(image[None], exact=True).mean())
             if initial is not None and self.tiled_from is not None:
                 self.state = tiled(self.state, settings)
             self.adam, self.params = optimizer(self.state, settings)
@@ -142,8 +143,8 @@ class Run:
     def seconds(self) -> float:
         return self.elapsed + time.perf_counter() - self.t0
 
-    def objective(self, images: torch.Tensor) -> torch.Tensor:
-        return self.network.objectives([images], [self.terms])[0]
+    def objective(self, images: torch.Tensor, exact: bool = False) -> torch.Tensor:
+        return self.network.objectives([images], [self.terms], exact)[0]
 
     @contextmanager
     def _own_random_state(self) -> Iterator[None]:
@@ -169,8 +170,13 @@ class Run:
             window = None
             if canvas > s.size:
                 window = (*window_corner(canvas, s.size), s.size, s.size)
-            image = render(scene_of(self.state, s, step, canvas), window=window)
-            views = s.augment(image) if image.requires_grad else None
+            scene = scene_of(self.state, s, step, canvas)
+            pixels = s.augment.resolution(s.size)
+            if pixels < s.size:  # the views see no finer: render only what they see
+                x0, y0 = window[:2] if window is not None else (0, 0)
+                scene, window = scene.framed(x0, y0, s.size, pixels), None
+            image = render(scene, window=window)
+            views = s.augment(image, drawing=s.size) if image.requires_grad else None
         if views is None:
             self.done, self.rng_done = step + 1, self.rng
         return views
@@ -225,7 +231,8 @@ class Run:
         final_state = {k: v.detach().cpu() for k, v in self.state.items()}
         scene = scene_of(final_state, s, self.total, s.canvas)
         with torch.no_grad():
-            final = float(self.objective(render(scene_of(self.state, s, self.total, s.canvas))[None]).mean())
+            final_image = render(scene_of(self.state, s, self.total, s.canvas))[None]
+            final = float(self.objective(final_image, exact=True).mean())
         pens = None
         if s.colors == "pens":
             pens = allowed_logits(final_state).argmax(1)[final_state["active"]]
@@ -237,5 +244,6 @@ class Run:
             seconds=self.seconds,
             weights_label=self.network.weights_label,
             settings=s,
+            precision=self.network.precision,
             coverage=ink_coverage(scene),
         )

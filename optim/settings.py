@@ -5,17 +5,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import torch
-
 from optim import economy
 from optim.augment import Augment
 from optim.errors import ExciteError
 from optim.limits import describe, number, within
+from optim.precision import PRECISIONS
 
 COLOR_MODES = ("mono", "free", "pens")
-# The network's arithmetic. bf16 halves the work where the hardware has it (GPUs; CPUs with
-# AMX or avx512_bf16) and is many times slower where it does not, so fp32 is the default.
-PRECISIONS = {"fp32": None, "bf16": torch.bfloat16}
 
 
 @dataclass(frozen=True)
@@ -40,7 +36,7 @@ class ExciteSettings:
     finetune_steps: int = 0  # steps on random windows of the tiled canvas
     augment: Augment = field(default_factory=Augment)
     seed: int = 0
-    precision: str = "fp32"  # the network's arithmetic: fp32, or bf16 under autocast
+    precision: str = "auto"  # the network's arithmetic: fp32, bf16 under autocast, or auto (optim.precision)
     ink: float | None = None  # coverage the drawn strokes are steered to, when respawning
     respawn_every: int = 0  # base steps between moves of weak strokes; 0: never
     max_pens: int | None = None  # pens: keep only the pens the strokes use most

@@ -71,6 +71,12 @@ class StrokeScene:
             height=max(1, round(self.height * factor)),
         )
 
+    def framed(self, x0: float, y0: float, side: int, pixels: int) -> StrokeScene:
+        """The square of ``side`` px at (x0, y0) of the canvas as a canvas ``pixels`` across:
+        that window shrunk, with no cost for the pixels it no longer has."""
+        corner = torch.tensor([x0, y0], dtype=self.points.dtype, device=self.points.device)
+        return replace(self, points=self.points - corner, width=side, height=side).scaled(pixels / side)
+
     @classmethod
     def from_paths(
         cls,

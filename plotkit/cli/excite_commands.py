@@ -99,7 +99,7 @@ def _excite(
     console.print(
         f"Wrote {output}, {png} and {sidecar}: activation {result.initial_activation:.4g} -> "
         f"{result.final_activation:.4g}, {result.scene.n_paths} strokes inking {result.coverage:.0%}, "
-        f"in {result.seconds:.0f} s ({result.weights_label} weights)",
+        f"in {result.seconds:.0f} s ({result.weights_label} weights, {result.precision})",
         highlight=False,
     )
 

@@ -114,7 +114,13 @@ EXCITE_OPTIONS: tuple[Option, ...] = (
     Option("rotate", float, None, "Random turn, up to this many degrees either way.", "from --views"),
     Option("seed", int, 0, "Seed: same seed, same drawing (on the CPU)."),
     Option("device", str, "auto", "auto (CUDA when present), cpu or cuda."),
-    Option("precision", str, "fp32", "fp32, or bf16: faster on GPUs and CPUs with AMX or avx512_bf16."),
+    Option(
+        "precision",
+        str,
+        "auto",
+        "The network's arithmetic: fp32, bf16, or auto (bf16 where the GPU or CPU has it natively "
+        "and the network has no depthwise convolutions).",
+    ),
     Option("checkpoint_every", float, 10.0, "Seconds of work between checkpoints (and one at Ctrl-C)."),
 )
 BY_NAME = {o.name: o for o in EXCITE_OPTIONS}

@@ -50,6 +50,7 @@ def write_drawing(
         "ink_coverage": round(result.coverage, 4),
         "seconds": round(result.seconds, 2),
         "device": device,
+        "precision": result.precision,
         "drawing_size_mm": size_mm,
         "pens": pens.name if pens is not None else None,
         "layers": {name: len(members) for name, members in layers},

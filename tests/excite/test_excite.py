@@ -100,9 +100,9 @@ def test_non_finite_objective_stops_with_the_step_and_no_checkpoint(tmp_path, mo
     real = excite_module.Network.objectives
     calls = []
 
-    def poisoned(self, views, terms):
+    def poisoned(self, views, terms, exact=False):
         calls.append(1)
-        values = real(self, views, terms)
+        values = real(self, views, terms, exact)
         return [v * float("nan") for v in values] if len(calls) == 4 else values  # 1: initial measure
 
     monkeypatch.setattr(excite_module.Network, "objectives", poisoned)
@@ -120,6 +120,7 @@ def test_cli_writes_svg_png_and_sidecar(tmp_path):
     assert meta["settings"]["objective"] == "relu2_2:2"
     assert meta["weights"].startswith("random")
     assert {"initial_activation", "final_activation", "seconds"} <= meta.keys()
+    assert meta["settings"]["precision"] == "auto" and meta["precision"] in ("fp32", "bf16")
     assert 'inkscape:groupmode="layer"' in out.read_text()
     assert out.with_suffix(".png").exists()
     assert not out.with_name("drawing.svg.ckpt").exists()

@@ -89,6 +89,7 @@ def test_a_recipes_value_out_of_range_names_the_recipe(tmp_path, monkeypatch):
         (["--checkpoint-every", "0"], "--checkpoint-every must be a positive number"),
         (["--scale", "0-1"], "--scale takes numbers from 0.1 to 10"),
         (["--views", "wild"], "--views takes perspective or lucent, got 'wild'"),
+        (["--precision", "fp8"], "unknown precision 'fp8'; use one of auto, fp32, bf16"),
         (["--paths", "10", "--ink", "0.3"], "give both --paths and --ink"),
         (["--max-pens", "2"], "--max-pens chooses among a pen set's pens; give --pens too"),
     ],

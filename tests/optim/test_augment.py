@@ -9,6 +9,8 @@ import torchvision.transforms.v2 as T
 import torchvision.transforms.v2.functional as F
 
 from optim.augment import Augment, resample, view_to_drawing
+from optim.render import render
+from optim.strokes import random_scene
 
 
 def _separate_steps(image, size, shift, start, end, crop):
@@ -92,3 +94,21 @@ def test_pad_zoom_and_turn_map_points_as_torchvision_does(zoom, degrees, pad):
     maps = view_to_drawing(size, (0, 0), None, None, (0, 0, full, full), (zoom, degrees), (full, full), pad)
     got = resample(image, maps[None], size)[0]
     assert torch.allclose(_dot_centres(got), _dot_centres(want), atol=1.0)
+
+
+@pytest.mark.parametrize("window", [(0, 0), (300, 140)])
+def test_a_drawing_rendered_at_the_views_resolution_gives_the_views_of_the_full_render(window):
+    """A 500 px canvas (or window of a larger one) seen through 224 px views is rendered
+    at 268 px: the views must be those of the full render, within its filtering."""
+    side, x0, y0 = 500, *window
+    scene = random_scene(120, 900, 900, stroke_width=3.0, generator=torch.Generator().manual_seed(2))
+    augment = Augment(batch=3, size=224, crop_scale=(0.7, 0.9), pad=12, rotate=10.0)
+    pixels = augment.resolution(side)
+    assert pixels == 268 and augment.resolution(200) == 200  # never finer than the drawing
+    torch.manual_seed(5)
+    full = augment(render(scene, window=(x0, y0, side, side)))
+    torch.manual_seed(5)
+    small = augment(render(scene.framed(x0, y0, side, pixels)), drawing=side)
+    assert small.shape == full.shape
+    assert (small - full).abs().mean() < 0.01
+    assert torch.allclose(_dot_centres(small[0]), _dot_centres(full[0]), atol=1.0)

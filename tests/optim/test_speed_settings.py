@@ -6,11 +6,15 @@ from __future__ import annotations
 import math
 
 import pytest
+import torch
+from torch import nn
 
+from optim import precision as precision_module
 from optim.allocator import keep_freed_memory
 from optim.augment import Augment
 from optim.errors import ExciteError
-from optim.excite import ExciteSettings, excite
+from optim.excite import ExciteSettings, Network, excite
+from optim.render import render
 
 TINY = dict(weights="random", objective="relu2_2:2", paths=20, size=64, steps=3, augment=Augment(1, 64))
 
@@ -21,10 +25,54 @@ def test_glibc_keeps_freed_buffers_and_saying_so_twice_is_harmless():
 
 
 def test_bf16_runs_and_lands_near_fp32():
-    fp32 = excite(ExciteSettings(**TINY), device="cpu")
+    fp32 = excite(ExciteSettings(**TINY, precision="fp32"), device="cpu")
     bf16 = excite(ExciteSettings(**TINY, precision="bf16"), device="cpu")
+    assert (fp32.precision, bf16.precision) == ("fp32", "bf16")
     assert math.isfinite(bf16.final_activation)
     assert bf16.final_activation == pytest.approx(fp32.final_activation, rel=0.25)  # bf16 rounding
+
+
+def test_activations_are_measured_in_fp32_whatever_the_steps_ran_in():
+    bf16 = excite(ExciteSettings(**TINY, precision="bf16"), device="cpu")
+    network = Network(ExciteSettings(**TINY, precision="fp32"), torch.device("cpu"))
+    with torch.no_grad():
+        exact = float(network.objective(render(bf16.scene)[None]).mean())
+    assert bf16.final_activation == pytest.approx(exact, rel=1e-5)
+
+
+DENSE = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.Conv2d(8, 8, 3))
+DEPTHWISE = nn.Sequential(nn.Conv2d(3, 8, 3), nn.Conv2d(8, 8, 3, groups=8))
+
+
+@pytest.mark.parametrize(
+    ("precision", "native", "net", "expected"),
+    [
+        ("auto", True, DENSE, torch.bfloat16),  # dense convolutions on bf16 hardware
+        ("auto", True, DEPTHWISE, None),  # depthwise ones are slower in bf16, even there
+        ("auto", False, DENSE, None),  # emulated bf16 is many times slower
+        ("fp32", True, DENSE, None),  # a precision the user gave is kept
+        ("bf16", False, DEPTHWISE, torch.bfloat16),
+    ],
+)
+def test_auto_takes_bf16_only_where_it_pays(monkeypatch, precision, native, net, expected):
+    monkeypatch.setattr(precision_module, "native_bf16", lambda device: native)
+    assert precision_module.autocast_dtype(precision, torch.device("cpu"), net) == expected
+
+
+def test_native_bf16_on_the_cpu_follows_its_flags(monkeypatch):
+    monkeypatch.setattr(precision_module, "_cpu_flags", lambda: frozenset({"avx2", "avx512f"}))
+    assert not precision_module.native_bf16(torch.device("cpu"))
+    monkeypatch.setattr(precision_module, "_cpu_flags", lambda: frozenset({"avx512f", "avx512_bf16"}))
+    assert precision_module.native_bf16(torch.device("cpu")) == torch.backends.mkldnn.is_available()
+    assert not precision_module.native_bf16(torch.device("meta"))
+
+
+def test_the_networks_know_their_convolutions():
+    assert not precision_module.depthwise(Network(ExciteSettings(**TINY), torch.device("cpu")).net)
+    mobilenet = ExciteSettings(**{**TINY, "model": "mobilenet_v2", "objective": "features.4:0"})
+    network = Network(mobilenet, torch.device("cpu"))
+    assert precision_module.depthwise(network.net)
+    assert network.precision == "fp32"  # auto keeps MobileNetV2 in fp32
 
 
 def test_unknown_precision_is_refused():
