@@ -70,6 +70,12 @@ def lr_factor(step: int, steps: int) -> float:
     return 1.0 if step < steps // 2 else 0.5 if step < (3 * steps) // 4 else 0.2
 
 
+def settings_differ(saved: dict, settings: ExciteSettings) -> list[str]:
+    """Names of the settings a checkpoint's ``saved`` settings do not share with ``settings``."""
+    now = dataclasses.asdict(settings)
+    return sorted(k for k in {*saved, *now} if saved.get(k) != now.get(k))
+
+
 def _save(path: Path, payload: dict) -> None:
     """Write atomically: a crash mid-write never leaves a broken checkpoint."""
     tmp = path.with_name(path.name + ".tmp")
@@ -107,10 +113,11 @@ class Run:
                     f"no checkpoint at {checkpoint} to resume; run without --resume to start afresh"
                 )
             saved = torch.load(checkpoint, map_location=device, weights_only=False)
-            if saved["settings"] != dataclasses.asdict(settings):
+            differ = settings_differ(saved["settings"], settings)
+            if differ:
                 raise ExciteError(
-                    f"{checkpoint} was made with other settings; use the same options, "
-                    "or run without --resume"
+                    f"{checkpoint} was made with other settings ({', '.join(differ)}); use the same "
+                    "options, or run without --resume"
                 )
             self.done, self.elapsed, self.initial = (
                 saved["step"],

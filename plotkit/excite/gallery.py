@@ -31,6 +31,7 @@ from optim.excite import (
     pick_device,
 )
 from optim.excite import Progress as StepProgress
+from optim.run import settings_differ
 from plotkit.errors import Interrupted, UserError
 from plotkit.excite.cluster import CLUSTERS, ray_drawer
 from plotkit.excite.job import checkpoint_beside, keep_drawing
@@ -145,10 +146,11 @@ def _record_gain(sidecar: Path, meta: dict[str, Any], channel: int, gain: float,
 def _check_checkpoint(checkpoint: Path, run: ExciteRun, channel: int) -> None:
     """Refuse, in the gallery's words, a checkpoint that other settings made."""
     saved = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    if saved.get("settings") != dataclasses.asdict(run.settings):
+    differ = settings_differ(saved.get("settings", {}), run.settings)
+    if differ:
         raise UserError(
-            f"{checkpoint} was made with other settings; rerun with the same options, "
-            f"or delete it to draw channel {channel} afresh"
+            f"{checkpoint} was made with other settings ({', '.join(differ)}); rerun with the same "
+            f"options, or delete it to draw channel {channel} afresh"
         )
 
 
