@@ -49,7 +49,7 @@ import torch
 
 from optim.allocator import keep_freed_memory
 from optim.augment import Augment
-from optim.excite import ExciteSettings, Network, excite, pick_device
+from optim.excite import ExciteResult, ExciteSettings, Network, excite, pick_device
 from optim.fourier import FourierImage
 from optim.models import Truncated, load_model, resolve_layer
 from optim.render import render
@@ -63,8 +63,10 @@ def step_seconds(settings: ExciteSettings, device: str, skip: int = 2) -> dict[s
     return timed_steps(settings, device, skip)[0]
 
 
-def timed_steps(settings: ExciteSettings, device: str, skip: int = 2) -> tuple[dict[str, float], str]:
-    """``step_seconds`` and the arithmetic the steps ran in."""
+def timed_steps(
+    settings: ExciteSettings, device: str, skip: int = 2
+) -> tuple[dict[str, float], ExciteResult]:
+    """``step_seconds`` and the run's result."""
     marks: dict[str, list[float]] = {"base": [], "finetune": []}
     result = excite(settings, device=device, progress=lambda p: marks[p.phase].append(p.seconds))
     means = {}
@@ -72,7 +74,7 @@ def timed_steps(settings: ExciteSettings, device: str, skip: int = 2) -> tuple[d
         times = times[skip:] if phase == "base" else times
         if len(times) >= 2:
             means[phase] = (times[-1] - times[0]) / (len(times) - 1)
-    return means, result.precision
+    return means, result
 
 
 def render_seconds(paths: int, size: int, device: str, repeat: int = 5) -> float:
@@ -174,8 +176,8 @@ def main() -> None:
     keep_freed_memory()
     base = ExciteSettings(paths=202, size=224, steps=14, precision=args.precision, **common)
     speed32 = step_seconds(replace(base, precision="fp32"), device)["base"]
-    timed, precision = timed_steps(base, device)
-    speed = timed["base"]
+    timed, result = timed_steps(base, device)
+    speed, precision = timed["base"], result.precision
     floor = network_floor_seconds(args.model, layer, 4, 224, device)
     share = render_seconds(202, 224, device) / speed
     showcase = ExciteSettings(paths=202, size=500, steps=10, precision=args.precision, **common)

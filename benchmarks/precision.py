@@ -23,10 +23,11 @@ import statistics
 import sys
 
 import torch
+from excite import timed_steps  # benchmarks/excite.py, beside this file
 from quality import WEIGHTS  # benchmarks/quality.py, beside this file
 
 from optim.allocator import keep_freed_memory
-from optim.excite import ExciteSettings, excite, pick_device
+from optim.excite import ExciteSettings, pick_device
 from optim.models import load_model
 from optim.precision import autocast_dtype
 
@@ -49,10 +50,8 @@ def run(model: str, weights: str, objective: str, precision: str, steps: int, de
         steps=steps,
         precision=precision,
     )
-    seconds: list[float] = []
-    result = excite(settings, device=device, progress=lambda p: seconds.append(p.seconds))
-    per_step = (seconds[-1] - seconds[2]) / (len(seconds) - 3)  # past the first steps' warm-up
-    return {"activation": result.final_activation, "step_s": per_step, "ran_in": result.precision}
+    timed, result = timed_steps(settings, device)
+    return {"activation": result.final_activation, "step_s": timed["base"]}
 
 
 def main() -> None:
