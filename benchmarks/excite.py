@@ -50,7 +50,7 @@ import torch
 from optim.allocator import keep_freed_memory
 from optim.augment import Augment
 from optim.excite import ExciteResult, ExciteSettings, Network, excite, pick_device
-from optim.fourier import FourierImage
+from optim.fourier import FourierImage, InkImage
 from optim.models import Truncated, load_model, resolve_layer
 from optim.render import render
 from optim.strokes import random_scene
@@ -135,21 +135,31 @@ def fourier_activation(settings: ExciteSettings, device: str) -> float:
     """The objective the unconstrained reference reaches, a decorrelated Fourier-parameterised
     image (lucent's ``param.image(fft=True, decorrelate=True)``), with the same steps and
     augmentations, measured on the clean image."""
-    return fourier_optimum(settings, device)[0]
+    return pixel_optimum(settings, device)[0]
 
 
-def fourier_optimum(settings: ExciteSettings, device: str) -> tuple[float, torch.Tensor]:
-    """The reference's activation and its image, (3, size, size) in [0, 1]."""
+def pixel_optimum(
+    settings: ExciteSettings,
+    device: str,
+    ink: float | None = None,
+    palette: tuple[tuple[float, float, float], ...] | None = None,
+) -> tuple[float, torch.Tensor]:
+    """The reference's activation and its image, (3, size, size) in [0, 1]: the Fourier
+    image, or with ``ink`` the best image inking that share of its pixels in black, or in
+    the colours of ``palette`` (``optim.fourier.InkImage``, measured as drawn: each pixel
+    one pen's ink or paper)."""
     network = Network(settings, torch.device(device))
     torch.manual_seed(settings.seed)
-    image = FourierImage(settings.size).to(device)
+    pens = None if palette is None else torch.tensor(palette)
+    image = (FourierImage(settings.size) if ink is None else InkImage(settings.size, ink, pens)).to(device)
     adam = torch.optim.Adam(image.parameters(), lr=FOURIER_LR)
-    for _ in range(settings.steps):
+    for step in range(settings.steps):
         adam.zero_grad()
-        (-network.objective(settings.augment(image())).mean()).backward()
+        picture = image() if ink is None else image(step / settings.steps)
+        (-network.objective(settings.augment(picture)).mean()).backward()
         adam.step()
     with torch.no_grad():
-        final = image()
+        final = image() if ink is None else image.hard()
         return float(network.objective(final[None], exact=True).mean()), final.cpu()
 
 
