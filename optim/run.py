@@ -10,6 +10,7 @@ random numbers, and that state is what its checkpoint stores.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -71,8 +72,9 @@ def lr_factor(step: int, steps: int) -> float:
 
 
 def settings_differ(saved: dict, settings: ExciteSettings) -> list[str]:
-    """Names of the settings a checkpoint's ``saved`` settings do not share with ``settings``."""
-    now = dataclasses.asdict(settings)
+    """Names of the settings a checkpoint's or sidecar's ``saved`` settings do not share with
+    ``settings``; compared as JSON, where a checkpoint's tuples are a sidecar's lists."""
+    now, saved = (json.loads(json.dumps(d)) for d in (dataclasses.asdict(settings), saved))
     return sorted(k for k in {*saved, *now} if saved.get(k) != now.get(k))
 
 

@@ -112,10 +112,6 @@ def channel_run(base: ExciteRun, layer: str, channel: int, neuron: bool) -> Exci
     return dataclasses.replace(base, settings=dataclasses.replace(base.settings, objective=objective))
 
 
-def _as_json(value: Any) -> Any:
-    return json.loads(json.dumps(value))
-
-
 def _finished(run: ExciteRun, channel: int, out_dir: Path) -> ChannelResult | None:
     """The channel's earlier result when its three files exist; refused if other settings made it."""
     svg, png, sidecar = paths_of(out_dir, channel)
@@ -124,12 +120,14 @@ def _finished(run: ExciteRun, channel: int, out_dir: Path) -> ChannelResult | No
     try:
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
         initial, final = float(meta["initial_activation"]), float(meta["final_activation"])
+        saved = dict(meta["settings"])
     except (ValueError, KeyError, TypeError):
         raise UserError(f"{sidecar} is not a gallery sidecar; delete ch{channel}.* to redraw it") from None
-    if meta.get("settings") != _as_json(dataclasses.asdict(run.settings)):
+    differ = settings_differ(saved, run.settings)
+    if differ:
         raise UserError(
-            f"{sidecar} was drawn with other settings; rerun with the same options, "
-            "or choose another --output"
+            f"{sidecar} was drawn with other settings ({', '.join(differ)}); rerun with the same "
+            "options, or choose another --output"
         )
     gain, kind = activation_gain(initial, final)
     if "gallery" not in meta:  # stopped between writing the drawing and recording its gain

@@ -89,8 +89,27 @@ def test_rerun_skips_finished_channels_and_adds_new_ones(tmp_path):
     assert again[0].gain == first[0].gain
     assert Image.open(tmp_path / "sheet.png").size == sheet_size(3)
 
-    with pytest.raises(UserError, match="ch0.json was drawn with other settings"):
+    with pytest.raises(UserError, match=r"ch0.json was drawn with other settings \(steps\)"):
         run_gallery(values(steps=5), [0], tmp_path, 150.0)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        lambda meta: {k: v for k, v in meta.items() if k != "settings"},
+        lambda meta: meta | {"settings": 3},
+        lambda meta: meta | {"final_activation": "high"},
+    ],
+    ids=["no settings", "settings not a table", "activation not a number"],
+)
+def test_a_broken_sidecar_is_refused_by_name_and_left_alone(tmp_path, broken):
+    run_gallery(values(), [0], tmp_path, 150.0)
+    sidecar = tmp_path / "ch0.json"
+    sidecar.write_text(json.dumps(broken(json.loads(sidecar.read_text()))))
+    text = sidecar.read_text()
+    with pytest.raises(UserError, match=r"ch0.json is not a gallery sidecar; delete ch0\.\* to redraw it"):
+        run_gallery(values(), [0], tmp_path, 150.0)
+    assert sidecar.read_text() == text
 
 
 def test_interrupted_gallery_resumes_to_the_uninterrupted_drawings(tmp_path):

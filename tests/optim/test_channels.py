@@ -44,7 +44,8 @@ def test_the_cut_network_gives_the_whole_networks_values_and_gradients(model, ob
     got.sum().backward()
     want.sum().backward()
     # other kernels sum in another order, and a ReLU near zero may flip: close as a whole
-    assert float((got_x.grad - want_x.grad).norm() / want_x.grad.norm()) < 1e-3
+    # (1.1e-3 at conv3_3+conv4_3 with torch 2.14.1; a wrong cut is off by order 1)
+    assert float((got_x.grad - want_x.grad).norm() / want_x.grad.norm()) < 5e-3
 
 
 def test_a_shared_network_holds_every_drawings_channels_and_no_more():
