@@ -130,13 +130,11 @@ def friendly_layers(model: nn.Module) -> dict[str, str]:
 
 
 def resolve_layer(model: nn.Module, layer: str) -> str:
-    """Torchvision node name of ``layer``, or a ModelError listing close names."""
+    """The graph node whose output ``layer`` is, or a ModelError listing close names."""
     friendly = friendly_layers(model)
-    if layer in friendly:
-        return friendly[layer]
     _, nodes = get_graph_node_names(model)
-    if layer in nodes:
-        return layer
+    if layer in friendly or layer in nodes:
+        return _output_node(nodes, friendly.get(layer, layer))
     close = difflib.get_close_matches(layer, [*friendly, *nodes], n=5, cutoff=0.5)
     hint = f"; close names: {', '.join(close)}" if close else ""
     raise ModelError(
@@ -164,16 +162,12 @@ def list_layers(model: nn.Module, size: int = 224) -> list[LayerInfo]:
     }
     with torch.no_grad():
         try:
-            outs = create_feature_extractor(model, {n: n for n in set(layers.values())})(
-                torch.zeros(1, 3, size, size)
-            )
+            outs = Truncated(model, sorted(set(layers.values())))(torch.zeros(1, 3, size, size))
         except Exception:  # a module with no single tensor output: fall back to one at a time
             outs = {}
             for node in set(layers.values()):
                 try:
-                    outs[node] = create_feature_extractor(model, {node: node})(torch.zeros(1, 3, size, size))[
-                        node
-                    ]
+                    outs[node] = Truncated(model, [node])(torch.zeros(1, 3, size, size))[node]
                 except Exception:
                     continue
     return [
@@ -183,14 +177,31 @@ def list_layers(model: nn.Module, size: int = 224) -> list[LayerInfo]:
     ]
 
 
+def _output_node(nodes: list[str], name: str) -> str:
+    """The graph node whose output ``name`` is: itself, or a module's last node."""
+    matches = [n for n in nodes if n == name or n.startswith(f"{name}.")]
+    return matches[-1] if matches else name  # unknown: torchvision's extractor names it
+
+
+def graph_nodes(model: nn.Module, names: list[str]) -> dict[str, str]:
+    """Each name's graph node. Torchvision's feature extractor lets a graph node answer
+    one requested name only, so ``features`` and ``features.12`` (the same output) asked
+    together would hand one of them the node before; asking for graph nodes avoids that."""
+    _, nodes = get_graph_node_names(model)
+    return {name: _output_node(nodes, name) for name in names}
+
+
 class Truncated(nn.Module):
     """ImageNet normalization, then the network up to the given nodes only."""
 
     def __init__(self, model: nn.Module, nodes: list[str]):
         super().__init__()
-        self.body = create_feature_extractor(model, {n: n for n in nodes})
+        self.nodes = graph_nodes(model, nodes)
+        distinct = sorted(set(self.nodes.values()))
+        self.body = create_feature_extractor(model, {n: n for n in distinct})
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
 
     def forward(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
-        return self.body((images - self.mean) / self.std)
+        out = self.body((images - self.mean) / self.std)
+        return {name: out[node] for name, node in self.nodes.items()}

@@ -160,18 +160,26 @@ def test_ctrl_c_in_a_real_process_keeps_a_checkpoint_that_resumes(tmp_path):
         "excite",
         *TINY_EXCITE,
         "--steps",
-        "150",
+        "300",  # past the first checkpoint, a second in, even at 5 ms a step
         "--checkpoint-every",
         "1",
         "-o",
         str(out),
     ]
     proc = subprocess.Popen(
-        args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        args,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # Ctrl-C as at a terminal, even where pytest runs as a script's background job,
+        # which inherits SIGINT ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 120
     while not out.with_name("d.svg.ckpt").exists() and time.monotonic() < deadline:
         time.sleep(0.2)  # the first checkpoint comes after a second of steps
+    assert proc.poll() is None, "the run ended before its first checkpoint: give it more steps"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
@@ -227,3 +235,17 @@ def test_models_by_name_truncate_at_friendly_layers(model, layer, channels):
     assert out.shape[1] == channels
     result = CliRunner().invoke(app, ["layers", model])
     assert result.exit_code == 0 and layer in result.output
+
+
+def test_a_module_and_its_last_node_asked_together_both_get_their_output():
+    """Torchvision's extractor gives each graph node to one name only: ``features`` would
+    take features.12's output and leave features.12 with features.11's, or the reverse."""
+    from optim.models import Truncated, list_layers
+
+    net, _ = load_model("alexnet", "random")
+    out = Truncated(net, ["features", "features.11", "features.12"])(torch.rand(1, 3, 224, 224))
+    assert torch.equal(out["features"], out["features.12"])
+    assert out["features.11"].shape[-1] == 13 and out["features.12"].shape[-1] == 6
+    maps = {info.name: (info.channels, info.height) for info in list_layers(net)}
+    assert maps["features"] == maps["features.12"] == (256, 6)
+    assert maps["features.3"] == (192, 27) and maps["features.11"] == (256, 13)
