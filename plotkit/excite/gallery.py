@@ -154,7 +154,8 @@ def _check_checkpoint(checkpoint: Path, run: ExciteRun, channel: int) -> None:
 
 def batch_size(settings: ExciteSettings, device: str, pending: int) -> int:
     """Channels per batch: on a GPU as many as its free memory holds, up to ``MAX_BATCH``; on
-    the CPU one, since bigger batches measured slower there (benchmarks/gallery.py)."""
+    the CPU one: batches of 2 to 4 gained no more than the noise between runs there, 8 lost
+    (benchmarks/gallery.py)."""
     dev = pick_device(device)
     if dev.type == "cpu":
         return 1
