@@ -36,7 +36,8 @@ Prints a table, then one JSON line: {"results": [...], "mean_stroke_vs_fourier":
 Needs ImageNet weights: by default the MobileNetV2 state dict in ../shared/weights beside
 the clone (--weights FILE for another). Without them it says so and exits 2.
 
-    python benchmarks/quality.py [--steps 150] [--layers features.4,features.7,features.10] [--command]
+    python benchmarks/quality.py [--steps 150] [--layers features.4,features.7,features.10]
+        [--channels 1,7,21] [--variants default,pens,...] [--ink 0.3] [--command] [--images DIR]
 """
 
 from __future__ import annotations
@@ -123,6 +124,7 @@ def main() -> None:
     parser.add_argument("--layers", default="features.4,features.7,features.10")
     parser.add_argument("--channels", default="1,7,21")
     parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--ink", type=float, help="every variant's --ink (default: plotkit's)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--command", action="store_true", help="also time the issue's 10 cm command")
     parser.add_argument("--images", type=Path, help="folder for each channel's strokes and Fourier image")
@@ -144,6 +146,8 @@ def main() -> None:
     for layer in layers:
         for channel in args.channels.split(","):
             common = {"model": args.model, "weights": args.weights, "layer": layer, "channel": int(channel)}
+            if args.ink is not None:
+                common["ink"] = args.ink
             fourier = None
             references: dict[tuple, tuple[float, float]] = {}  # per palette: activation, seconds
             for variant in variants:
@@ -220,6 +224,7 @@ def main() -> None:
         json.dumps(
             {
                 "steps": args.steps,
+                "ink": args.ink,
                 "results": results,
                 "mean_stroke_vs_fourier": means,
                 "mean_stroke_vs_ink_image": of_ink_image,
