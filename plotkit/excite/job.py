@@ -43,6 +43,11 @@ def run_excite(
             f"--resume continues the run saved with {save_option} PATH; give the same {save_option}"
         )
     checkpoint = checkpoint_beside(save) if save is not None else None
+    if not resume and checkpoint is not None and checkpoint.exists():
+        raise UserError(
+            f"{save} has an unfinished run (see {checkpoint.name}): add --resume to go on, "
+            f"or delete {checkpoint.name} to start over"
+        )
     try:
         result = excite(
             run.settings,

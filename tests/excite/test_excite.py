@@ -249,3 +249,14 @@ def test_a_module_and_its_last_node_asked_together_both_get_their_output():
     maps = {info.name: (info.channels, info.height) for info in list_layers(net)}
     assert maps["features"] == maps["features.12"] == (256, 6)
     assert maps["features.3"] == (192, 27) and maps["features.11"] == (256, 13)
+
+
+def test_cli_refuses_to_start_over_a_run_it_could_resume(tmp_path):
+    out = tmp_path / "d.svg"
+    checkpoint = out.with_name("d.svg.ckpt")
+    checkpoint.write_bytes(b"an unfinished run")
+    result = CliRunner().invoke(app, ["excite", *TINY_EXCITE, "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--resume" in lines[0] and "delete d.svg.ckpt" in lines[0], result.stderr
+    assert checkpoint.read_bytes() == b"an unfinished run" and not out.exists()
