@@ -72,6 +72,10 @@ def test_recipe_sets_options_and_explicit_ones_win(tmp_path):
         ("--pens nope", "unknown pen preset 'nope'"),
         ("--page-size a5 --width 30cm", "larger than"),
         ("--colors free", "free colours have no pen"),
+        ("--margin -5mm", "--margin must be 0 or more, got -5mm"),
+        ("--width 0mm", "--width must be more than 0"),
+        ("--width -3cm", "--width must be more than 0, got -30mm"),
+        ("--margin 0 --width 300mm", "larger than"),
     ],
 )
 def test_bad_options_exit_2_with_one_line(args, problem):

@@ -28,6 +28,12 @@ class Placement:
 
 def place(page: tuple[float, float], landscape: bool, margin: float, width: float | None) -> Placement:
     """Centre the drawing on the page: ``width`` wide, or as large as the margins allow."""
+    if margin < 0:
+        raise UserError(
+            f"--margin must be 0 or more, got {margin / PX_PER_MM:g}mm; give the space to keep free"
+        )
+    if width is not None and width <= 0:
+        raise UserError(f"--width must be more than 0, got {width / PX_PER_MM:g}mm; give the drawing's side")
     w, h = sorted(page, reverse=landscape)
     room = min(w, h) - 2 * margin
     if room <= 0:
