@@ -48,15 +48,27 @@ __all__ = [
 
 # Bytes a run holds per pixel: of the canvas (image, coverage, gradients, the final render),
 # and of each view the network sees (activations kept for backward; VGG16 to conv4_3 keeps
-# about 1.5 kB a pixel). Rough on purpose: they refuse runs that cannot fit, no more.
+# about 1.5 kB a pixel); and per stroke of the tiled canvas (control points with their
+# gradients and Adam's moments, the line pieces of its render: about 11 kB measured on the
+# CPU). Rough on purpose: they refuse runs that cannot fit, no more.
 CANVAS_BYTES_PER_PIXEL = 64
 VIEW_BYTES_PER_PIXEL = 2_048
+STROKE_BYTES = 12_000
+
+
+def strokes_held(settings: ExciteSettings) -> int:
+    """Strokes the run holds at its largest: the pool, repeated over the tiles."""
+    return settings.pool * settings.tile**2
 
 
 def memory_needed(settings: ExciteSettings) -> int:
     """About how many bytes a run of ``settings`` needs at its peak."""
     views = settings.augment.batch * settings.augment.size**2
-    return CANVAS_BYTES_PER_PIXEL * settings.canvas**2 + VIEW_BYTES_PER_PIXEL * views
+    return (
+        CANVAS_BYTES_PER_PIXEL * settings.canvas**2
+        + VIEW_BYTES_PER_PIXEL * views
+        + STROKE_BYTES * strokes_held(settings)
+    )
 
 
 def memory_available(device: torch.device) -> int:
@@ -75,9 +87,9 @@ def _too_big(settings: ExciteSettings, count: int, needed: int, available: int) 
     together = f"{count} drawings at once, each with " if count > 1 else ""
     return ExciteError(
         f"this run needs about {needed / 2**30:.1f} GiB ({together}a {settings.canvas} px canvas, "
-        f"{settings.augment.batch} views of {settings.augment.size} px) and {available / 2**30:.1f} GiB "
-        "is free; use a smaller --size, --tile, --batch or --input-size"
-        + (", or fewer --batch-channels" if count > 1 else "")
+        f"{strokes_held(settings)} strokes, {settings.augment.batch} views of {settings.augment.size} px) "
+        f"and {available / 2**30:.1f} GiB is free; use a smaller --size, --tile, --paths, --batch or "
+        "--input-size" + (", or fewer --batch-channels" if count > 1 else "")
     )
 
 

@@ -40,8 +40,15 @@ def _range(text: str, kind: type, name: str) -> tuple:
 def tiles_for_pens(pen_set: PenSet, size: int, drawing_mm: float) -> int:
     """Tiles per side that make the thinnest pen ``MIN_PEN_PX`` wide on the canvas."""
     thinnest = min(p.width_mm for p in pen_set.pens)
-    needed = math.ceil(MIN_PEN_PX * drawing_mm / thinnest / size)
-    return max(1, min(needed, int(LIMITS["tile"][1])))
+    needed = max(1, math.ceil(MIN_PEN_PX * drawing_mm / thinnest / size))
+    most = int(LIMITS["tile"][1])
+    if needed > most:
+        raise UserError(
+            f"a {drawing_mm:g} mm drawing needs {needed} x {needed} tiles of {size} px for the "
+            f"{thinnest:g} mm pen to be {MIN_PEN_PX:g} px wide, more than {most} x {most}; use a smaller "
+            "--drawing-size or a larger --size, or give --tile"
+        )
+    return needed
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from optim.limits import LIMITS, number
 from plotkit.cli.app import app
 from plotkit.errors import UserError
 from plotkit.excite.options import BY_NAME, EXCITE_OPTIONS, resolve
-from plotkit.excite.settings import settings_from_options
+from plotkit.excite.settings import settings_from_options, tiles_for_pens
+from plotkit.presets import load_pen_set
 from tests.scenes import TINY_EXCITE
 
 NUMERIC = [o for o in EXCITE_OPTIONS if o.kind in (int, float) and o.name in LIMITS]
@@ -86,6 +87,11 @@ def test_a_recipes_value_out_of_range_names_the_recipe(tmp_path, monkeypatch):
         (["--segments", "0-3"], "--segments takes numbers from 1 to 16"),
         (["--crop-scale", "0.9-0.2"], "low end first"),
         (["--size", "16000", "--tile", "32"], "GiB (a 512000 px canvas"),
+        (["--paths", "100000", "--tile", "32"], "102400000 strokes"),
+        (
+            ["--pens", "black-fineliner", "--drawing-size", "100m"],
+            "a 100000 mm drawing needs 2233 x 2233 tiles",
+        ),
         (["--checkpoint-every", "0"], "--checkpoint-every must be a positive number"),
         (["--scale", "0-1"], "--scale takes numbers from 0.1 to 10"),
         (["--views", "wild"], "--views takes perspective or lucent, got 'wild'"),
@@ -149,6 +155,15 @@ def test_pens_choose_the_tiles_and_fine_tuning_unless_given():
     assert given.settings.tile == 1 and given.settings.finetune_steps == 0
     mono = settings_from_options({"weights": "random"}, 100.0)
     assert mono.settings.tile == 1 and mono.settings.finetune_steps == 0
+
+
+def test_pens_tile_up_to_the_limit_and_refuse_beyond_it():
+    pens = load_pen_set("black-fineliner")  # 0.3 mm: 1.5 px on 32 tiles of 224 px up to 1433.6 mm
+    assert tiles_for_pens(pens, 224, 1433.6) == 32
+    with pytest.raises(UserError, match="needs 33 x 33 tiles .* or give --tile"):
+        tiles_for_pens(pens, 224, 1434.0)
+    given = settings_from_options({"weights": "random", "pens": "black-fineliner", "tile": 2}, 1434.0)
+    assert given.settings.tile == 2  # the user's --tile wins, however thin the pen then is
 
 
 def test_views_family_fills_what_was_not_given(tmp_path, monkeypatch):
