@@ -10,10 +10,11 @@ import torch
 
 from optim import economy
 from optim.augment import Augment
-from optim.coverage import ink_coverage, strokes_for_ink
+from optim.coverage import TRIAL_SIDE, ink_coverage, strokes_for_ink
 from optim.excite import ExciteSettings, Network, excite
 from optim.render import render
 from optim.state import DARKEST_START, initial_state, optimizer, pen_weights, respawn, scene_of
+from optim.strokes import random_scene
 from plotkit.cli.app import app
 from plotkit.excite.settings import settings_from_options
 from tests.scenes import SMALL, TINY_EXCITE, interrupted_and_whole
@@ -39,6 +40,15 @@ def test_strokes_for_ink_gives_that_coverage_at_the_start(ink):
     state = initial_state(ExciteSettings(paths=paths, **SMALL), torch.device("cpu"))
     covered = ink_coverage(scene_of(state, ExciteSettings(paths=paths, **SMALL), 0, 96))
     assert covered == pytest.approx(ink, rel=0.15)
+
+
+def test_strokes_for_ink_on_a_canvas_larger_than_its_trial():
+    size = 4 * TRIAL_SIDE  # tried at TRIAL_SIDE, the strokes' width scaled alike
+    paths = strokes_for_ink(0.3, size, 3.0, (1, 3), seed=3)
+    scene = random_scene(
+        paths, size, size, segments=(1, 3), stroke_width=3.0, generator=torch.Generator().manual_seed(4)
+    )
+    assert ink_coverage(scene) == pytest.approx(0.3, rel=0.1)
 
 
 @pytest.mark.parametrize("ink", [0.2, 0.45])
