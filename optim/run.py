@@ -25,6 +25,7 @@ from optim.errors import ExciteError
 from optim.network import Network
 from optim.objectives import Term
 from optim.render import StrokeScene, render
+from optim.render.clip import clip_to_canvas
 from optim.settings import ExciteSettings
 from optim.state import (
     PENS_CHOSEN_AT,
@@ -238,13 +239,14 @@ class Run:
     def result(self) -> ExciteResult:
         s = self.settings
         final_state = {k: v.detach().cpu() for k, v in self.state.items()}
-        scene = scene_of(final_state, s, self.total, s.canvas)
+        # the drawing is what lies on the canvas: all the network saw, all a plotter may draw
+        scene, parents = clip_to_canvas(scene_of(final_state, s, self.total, s.canvas))
         with torch.no_grad():
-            final_image = render(scene_of(self.state, s, self.total, s.canvas))[None]
+            final_image = render(scene.to(self.state["points"].device))[None]
             final = float(self.objective(final_image, exact=True).mean())
         pens = None
         if s.colors == "pens":
-            pens = allowed_logits(final_state).argmax(1)[final_state["active"]]
+            pens = allowed_logits(final_state).argmax(1)[final_state["active"]][parents]
         return ExciteResult(
             scene=scene,
             pens=pens,

@@ -61,6 +61,16 @@ class StrokeScene:
         start = int(self.path_offsets[i])
         return self.points[start : start + 3 * int(self.segments[i]) + 1]
 
+    def to(self, device: torch.device | str) -> StrokeScene:
+        """The same drawing with its tensors on ``device``."""
+        return replace(
+            self,
+            points=self.points.to(device),
+            widths=self.widths.to(device),
+            colors=self.colors.to(device),
+            opacities=self.opacities.to(device),
+        )
+
     def scaled(self, factor: float) -> StrokeScene:
         """The same drawing with coordinates and widths multiplied by ``factor``."""
         return replace(

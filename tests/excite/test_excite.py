@@ -38,7 +38,7 @@ def test_pens_mode_ends_with_every_stroke_on_one_pen():
     # enough steps for a stroke to leave the darkest pen it leans to at first
     settings = ExciteSettings(steps=80, colors="pens", palette=PALETTE, pen_widths=(1.0, 2.0, 3.0), **FAST)
     result = excite(settings)
-    assert result.pens is not None and result.pens.shape == (60,)
+    assert result.pens is not None and result.pens.shape == (result.scene.n_paths,)
     assert torch.equal(result.scene.colors, torch.tensor(PALETTE)[result.pens])
     assert torch.equal(result.scene.widths, torch.tensor([1.0, 2.0, 3.0])[result.pens])
     assert len(set(result.pens.tolist())) > 1  # the choice was learned, not collapsed by construction
@@ -47,7 +47,9 @@ def test_pens_mode_ends_with_every_stroke_on_one_pen():
 def test_tiling_and_finetuning_fill_the_big_canvas_and_resume_exactly(tmp_path):
     settings = ExciteSettings(steps=6, tile=2, finetune_steps=6, **FAST)
     whole = excite(settings)
-    assert whole.scene.n_paths == 4 * 60 and (whole.scene.width, whole.scene.height) == (192, 192)
+    assert (whole.scene.width, whole.scene.height) == (192, 192)
+    # four copies of 60 strokes, those running off the canvas cut at its edges (some in two)
+    assert 200 <= whole.scene.n_paths <= 280
     pts = whole.scene.points
     assert pts[:, 0].max() > 150 and pts[:, 1].max() > 150  # the copies moved onto the other tiles
     ckpt = tmp_path / "run.ckpt"

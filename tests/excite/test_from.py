@@ -32,7 +32,8 @@ def test_excite_from_a_study_tiles_and_fine_tunes_it_with_its_settings(study, tm
     assert s["objective"] == "relu2_2:2" and s["model"] == before["settings"]["model"]
     assert s["start"] == str(study) and s["finetune_steps"] == 3
     assert s["tile"] == 6  # 0.3 mm on 100 mm needs 500 px: six 96 px tiles
-    assert meta["strokes"] == before["strokes"] * 36
+    # the study's strokes, 36 times; a few moved over the canvas's edge are cut there
+    assert meta["strokes"] == pytest.approx(before["strokes"] * 36, rel=0.02)
     assert meta["pens"] == "black-fineliner"
 
 

@@ -33,6 +33,9 @@ def test_pens_drawing_reads_back_in_vpype_with_real_pen_widths(tmp_path, runner,
         pen = pens[layer.property("vp_name")]
         assert layer.property("vp_pen_width") == pytest.approx(pen.width_mm * PX_PER_MM, rel=1e-6)
         assert str(layer.property("vp_color")) == pen.color
+    # strokes are cut at the canvas's edges: the drawing goes to the plotter as it is
+    estimate = runner.invoke(app, ["estimate", str(out)])
+    assert estimate.exit_code == 0, estimate.output
 
 
 def test_user_presets_come_first_and_bad_ones_say_where(tmp_path, monkeypatch, runner):
