@@ -34,6 +34,9 @@ from plotkit.plotter.sim import SimBackend
 from plotkit.presets import DEFAULT_PLOTTER, Plotter, load_plotter
 from plotkit.units import format_duration, parse_duration
 
+if sys.platform != "win32":
+    import termios
+
 
 @dataclass(frozen=True)
 class PlotArgs:
@@ -150,6 +153,13 @@ class PlainLines:
         stderr.print(text, highlight=False, markup=False, soft_wrap=True)
 
 
+def _discard_typeahead() -> None:
+    """Drop what was typed at the terminal before a prompt: an Enter pressed while the plot
+    ran must not answer a pen change the user has not made."""
+    if sys.platform != "win32" and sys.stdin.isatty():
+        termios.tcflush(sys.stdin.fileno(), termios.TCIFLUSH)
+
+
 def _ask(bar: _Bar | PlainLines):
     def ask(prompt: Prompt) -> Choice:
         bar.hold()
@@ -159,6 +169,7 @@ def _ask(bar: _Bar | PlainLines):
             if prompt.kind == "pause":
                 keys = "Enter to continue, s to stop pausing, q to quit and keep progress"
             stderr.print(f"\n[bold yellow]{prompt.message}.[/]", highlight=False)
+            _discard_typeahead()
             answer = stderr.input(f"{keys}: ").strip().lower()
         finally:
             signal.signal(signal.SIGINT, previous)

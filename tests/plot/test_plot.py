@@ -3,7 +3,9 @@ faults and resume, Ctrl-C, pauses by drawing time, and refusals before anything 
 
 import json
 import os
+import pty
 import re
+import select
 import shlex
 import signal
 import subprocess
@@ -650,3 +652,48 @@ def test_item2_a_journal_from_before_rotate_resumes_unturned_only(tmp_path):
     check_resumable(old, path, svg, sha, {"optimize": False, "plotter": "axidraw-v3", "rotate": False})
     with pytest.raises(UserError, match="rotate was False"):
         check_resumable(old, path, svg, sha, {"optimize": False, "plotter": "axidraw-v3", "rotate": True})
+
+
+def test_an_enter_typed_while_plotting_does_not_answer_the_next_pen_prompt(tmp_path, emulator):
+    """At a terminal, an Enter pressed during the first layer is dropped when the second pen's
+    prompt appears: the plot waits there until the user answers it."""
+    lines = [[(10 + 30 * i, 10), (30 + 30 * i, 40)] for i in range(4)]
+    svg = write_layers(tmp_path / "d.svg", [("#000000", 0.3, lines[:2]), ("#ff0000", 0.3, lines[2:])])
+    board = emulator(speedup=5, pen_change_s=0.3)
+    port = board.start()
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plotkit", "plot", str(svg), "--port", port],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "120"},
+    )
+    os.close(slave)
+    out = bytearray()
+
+    def until(done, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while not done() and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.05)[0]:
+                try:
+                    out.extend(os.read(master, 65536))
+                except OSError:  # the plot ended and closed the terminal
+                    proc.wait(timeout)
+        assert done(), out.decode(errors="replace")
+
+    try:
+        until(lambda: out.count(b"Enter to continue") == 1)
+        os.write(master, b"\r")  # the first pen is in
+        until(lambda: len(board.paper.strokes) >= 1)
+        os.write(master, b"\r")  # typed while the first layer is drawn
+        until(lambda: out.count(b"Enter to continue") == 2)
+        time.sleep(1.0)
+        assert len(board.paper.strokes) == 2, "the second layer started without an answer"
+        os.write(master, b"\r")  # the second pen is in
+        until(lambda: proc.poll() is not None)
+        assert proc.returncode == 0, out.decode(errors="replace")
+        assert board.wait_idle() and board.paper.layers == [1, 1, 2, 2]
+    finally:
+        proc.kill()
+        os.close(master)
