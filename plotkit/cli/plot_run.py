@@ -264,8 +264,11 @@ def run_plot(args: PlotArgs) -> None:
 def _dry_run(
     args: PlotArgs, drawing: PlotDrawing, plotter: Plotter, journal: Journal, pause_s: float | None
 ) -> None:
+    """Simulate the plot as it will run: every prompt answered at once (none with --yes),
+    so the time and the pauses are those of the real plot, pen changes and parking included."""
     sim = SimBackend(plotter)
-    result = PlotSession(drawing, plotter, sim, journal, None, pause_every_s=pause_s).run()
+    ask = None if args.yes else lambda prompt: Choice.CONTINUE
+    result = PlotSession(drawing, plotter, sim, journal, None, pause_every_s=pause_s, ask=ask).run()
     j = result.journal
     pauses = f"; --pause-every {args.pause_every} would pause {result.pauses} times" if pause_s else ""
     stderr.print(

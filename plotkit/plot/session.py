@@ -65,7 +65,7 @@ class PlotResult:
     finished: bool
     stopped_by: str  # finished, quit, interrupt, button
     journal: Journal
-    pauses: int  # pauses by drawing time taken (or, with nobody to ask, that would have been)
+    pauses: int  # pauses by drawing time taken
 
 
 @dataclass(frozen=True)
@@ -310,10 +310,12 @@ class PlotSession:
         self.journal.stopped_by = ""
 
     def _pause_due(self, k: int) -> bool:
-        """Enough drawing since the last pause, and more to draw with this pen: not before the
-        last stroke's end nor before a layer change, which asks for a new pen anyway."""
+        """Someone to ask, enough drawing since the last pause, and more to draw with this pen:
+        not before the last stroke's end nor before a layer change, which asks for a new pen
+        anyway."""
         return (
-            self.pause_every_s is not None
+            self.ask is not None
+            and self.pause_every_s is not None
             and self.journal.drawing_s >= self.pause_every_s
             and k < len(self.strokes)
             and self.strokes[k].layer == self.strokes[k - 1].layer
@@ -321,9 +323,6 @@ class PlotSession:
 
     def _pause(self) -> None:
         self.pauses += 1
-        if self.ask is None:
-            self.journal.drawing_s = 0.0
-            return
         self._park()
         drawn = format_duration(self.journal.drawing_s)
         choice = self._ask_or_stop(

@@ -31,6 +31,7 @@ from plotkit.plotter.ebb import EbbBackend
 from plotkit.plotter.emulator import Faults
 from plotkit.plotter.sim import SimBackend
 from plotkit.presets import load_plotter
+from plotkit.units import format_duration
 from tests.drawings import write_layers
 
 COLORS = ("#000000", "#d01010", "#1030d0")
@@ -398,6 +399,21 @@ def test_dry_run_counts_pauses_and_sends_nothing(drawing_svg, runner):
     assert result.exit_code == 0, result.output
     assert "would pause" in result.stderr and "Nothing was sent" in result.stderr
     assert not journal_path(drawing_svg).exists()
+
+
+def test_dry_run_pauses_and_time_are_those_of_the_plot_at_a_terminal(drawing_svg, runner):
+    """Each layer draws for about 9 s, the three for 27 s: a pen change restarts the count, so
+    pausing every 10 s never pauses, and parking for each pen takes plotter time."""
+    result = runner.invoke(app, ["plot", str(drawing_svg), "--dry-run", "--pause-every", "10s"])
+    assert result.exit_code == 0, result.output
+    assert "would pause 0 times" in result.stderr
+    plotter = load_plotter("axidraw-v3")
+    sim = SimBackend(plotter)
+    session = PlotSession(
+        read_drawing(drawing_svg), plotter, sim, Journal("x", {}), None, ask=lambda p: Choice.CONTINUE
+    )
+    assert session.run().finished
+    assert f"Dry run on axidraw-v3: {format_duration(sim.seconds)} of plotting" in result.stderr
 
 
 def test_axidraw_backend_without_pyaxidraw_says_how_to_install(drawing_svg, monkeypatch, runner, emulator):
