@@ -251,9 +251,9 @@ def run_plot(args: PlotArgs) -> None:
         )
         return
     if result.stopped_by == "home":
-        raise PlotkitError(
-            "The plotter no longer knows where its carriage is: resume at a terminal, without "
-            "--yes, to be walked through homing it by hand."
+        raise UserError(
+            "the plotter no longer knows where its carriage is; resume at a terminal, without "
+            "--yes, to be walked through homing it by hand"
         )
     if result.stopped_by == "interrupt":
         raise Interrupted(f"Stopped by Ctrl-C, pen parked. {resume}")

@@ -222,7 +222,14 @@ def test_a_board_that_lost_power_is_homed_by_hand_before_anything_moves(drawing_
         board.power_cycle()  # the carriage stays mid-page, the counters are gone
         board.faults = Faults()
         sent = len(board.commands)
-        assert _plot(drawing_svg, board.start(), resume=True) == 1  # --yes: nobody to home it
+        result = CliRunner().invoke(
+            app, ["plot", str(drawing_svg), "--port", board.start(), "--yes", "--resume"]
+        )
+        assert result.exit_code == 2 and "Traceback" not in result.output  # --yes: nobody to home it
+        assert result.stderr.strip().splitlines()[-1] == (
+            "Error: the plotter no longer knows where its carriage is; resume at a terminal, "
+            "without --yes, to be walked through homing it by hand"
+        )
         assert not set(c.split(",")[0] for c in board.commands[sent:]) & set(MOTION) - {"SP"}
         asked = []
 
