@@ -232,14 +232,17 @@ def run_plot(args: PlotArgs) -> None:
         stop=stop,
     )
     previous = signal.signal(signal.SIGINT, on_sigint)
-    resume = f"Progress is saved in {path}; to go on: {args.resume_command()}"
+    saved, command = f"Progress is saved in {path}", args.resume_command()
+    resume = f"{saved}; to go on: {command}"
     try:
         with bar:
             result = session.run()
     except KeyboardInterrupt:
         raise Interrupted(f"Stopped at once with the pen raised. {resume}") from None
     except LinkError as exc:
-        raise PlotkitError(f"Lost the plotter: {exc}. Once it is connected again: {resume}") from None
+        raise PlotkitError(
+            f"Lost the plotter: {exc}. {saved}; once it is connected again, go on with: {command}"
+        ) from None
     finally:
         signal.signal(signal.SIGINT, previous)
     if result.finished:

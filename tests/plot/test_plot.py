@@ -373,8 +373,16 @@ def test_resume_refuses_a_changed_drawing_and_keeps_the_journal(tmp_path, emulat
     svg = write_layers(tmp_path / "d.svg", _layers(3, layers=1, strokes=3))
     board = emulator(speedup=60, faults=Faults(drop_after=80))
     try:
-        assert _plot(svg, board.start()) == 1
+        port = board.start()
+        result = CliRunner().invoke(app, ["plot", str(svg), "--port", port, "--yes"])
         path = journal_path(svg)
+        assert result.exit_code == 1  # a lost link: one sentence, the journal and how to go on
+        command = PlotArgs(svg, port=port, yes=True).resume_command()
+        assert re.fullmatch(
+            rf"Lost the plotter: [^\n]+\. Progress is saved in {re.escape(str(path))}; once it is "
+            rf"connected again, go on with: {re.escape(command)}",
+            result.stderr.strip().splitlines()[-1],
+        ), result.stderr
         before = path.read_bytes()
         assert "unfinished plot" in _one_line_exit_2(["plot", str(svg), "--port", board.start(), "--yes"])
         assert "started with other settings" in _one_line_exit_2(
