@@ -20,7 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rich.progress import BarColumn, Progress, TextColumn
+from rich.progress import BarColumn, Progress, ProgressColumn, TaskID, TaskProgressColumn, TextColumn
+from rich.table import Column
 
 from plotkit.cli.boundary import stderr
 from plotkit.cli.progress import PLAIN_EVERY_S
@@ -36,6 +37,9 @@ from plotkit.units import format_duration, parse_duration
 
 if sys.platform != "win32":
     import termios
+
+FULL_BAR_WIDTH = 140  # terminal columns from which the plot bar shows every field, labelled
+LAYER_MAX_WIDTH = 24  # a longer layer name is cut, not the ETA after it
 
 
 @dataclass(frozen=True)
@@ -76,40 +80,60 @@ def _fields(s: PlotStatus) -> dict[str, str]:
     }
 
 
+def _bar_columns(width: int) -> list[ProgressColumn]:
+    """Every field, labelled, at a terminal ``width`` columns wide; at a narrower one (80
+    columns is common) the layer, the bar, its percentage, metres drawn and the ETA, so that
+    none of them is cut."""
+    layer = TextColumn(
+        "[bold]{task.fields[layer]}[/]",
+        table_column=Column(no_wrap=True, max_width=LAYER_MAX_WIDTH, overflow="ellipsis"),
+    )
+    drawn = TextColumn("{task.fields[drawn]}")
+    eta = TextColumn("ETA [cyan]{task.fields[eta]}[/]")
+    if width < FULL_BAR_WIDTH:
+        return [layer, BarColumn(bar_width=20), TaskProgressColumn(), drawn, eta]
+    return [
+        layer,
+        BarColumn(),
+        drawn,
+        TextColumn("{task.fields[strokes]} strokes"),
+        TextColumn("pen {task.fields[pen]} since change"),
+        TextColumn("plotter time {task.fields[elapsed]}"),
+        eta,
+    ]
+
+
 class _Bar:
     """At a terminal: a live rich bar. Times are plotter time (what the plotter has drawn),
-    so the ETA and the time so far run on one clock, whatever an emulator's --speedup."""
+    so the ETA and the time so far run on one clock, whatever an emulator's --speedup. It
+    appears at the session's first status, so it never shows placeholder totals."""
 
     def __init__(self) -> None:
-        self.progress = Progress(
-            TextColumn("[bold]{task.fields[layer]}[/]"),
-            BarColumn(),
-            TextColumn("{task.fields[drawn]}"),
-            TextColumn("{task.fields[strokes]} strokes"),
-            TextColumn("pen {task.fields[pen]} since change"),
-            TextColumn("plotter time {task.fields[elapsed]}"),
-            TextColumn("ETA [cyan]{task.fields[eta]}[/]"),
-            console=stderr,
-        )
-        self.task = self.progress.add_task(
-            "plot", total=None, **_fields(PlotStatus(0, 1, "", 0, 0, 0, 0, 0, 0, 0))
-        )
+        self.progress = Progress(*_bar_columns(stderr.width), console=stderr)
+        self.task: TaskID | None = None
 
     def __enter__(self) -> _Bar:
-        self.progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.progress.stop()
 
     def update(self, status: PlotStatus) -> None:
-        self.progress.update(self.task, total=status.total_mm, completed=status.drawn_mm, **_fields(status))
+        fields = _fields(status)
+        if self.task is None:
+            self.task = self.progress.add_task(
+                "plot", total=status.total_mm, completed=status.drawn_mm, **fields
+            )
+            self.progress.start()
+        else:
+            self.progress.update(self.task, total=status.total_mm, completed=status.drawn_mm, **fields)
 
     def hold(self) -> None:
         self.progress.stop()
 
     def release(self) -> None:
-        self.progress.start()
+        if self.task is not None:
+            self.progress.start()
 
     def say(self, text: str) -> None:
         self.progress.console.print(text, highlight=False)

@@ -1,6 +1,7 @@
 """`plotkit plot` into the EiBotBoard emulator over a real pseudo-terminal: strokes, time,
 faults and resume, Ctrl-C, pauses by drawing time, and refusals before anything moves."""
 
+import io
 import json
 import os
 import pty
@@ -16,6 +17,7 @@ from collections import Counter
 import numpy as np
 import pytest
 import vpype as vp
+from rich.console import Console
 from typer.testing import CliRunner
 
 from plotkit.cli import plot_run
@@ -622,6 +624,26 @@ def test_item7_plain_lines_come_at_layer_changes_and_every_few_seconds(monkeypat
         "plot: layer 2/2 pen 2, 0.04/4.80 m, 4/480 strokes, pen 0.00 m since change, "
         "plotter time 0m13s, ETA 9m47s"
     )
+
+
+@pytest.mark.parametrize("width", [80, 160])
+def test_the_bar_fits_the_terminal_and_starts_with_the_real_totals(monkeypatch, width):
+    out = io.StringIO()
+    console = Console(file=out, width=width, force_terminal=True, color_system=None)
+    monkeypatch.setattr(plot_run, "stderr", console)
+    bar = plot_run._Bar()
+    with bar:
+        bar.hold()  # a prompt before the first status: homing by hand
+        bar.release()
+        assert out.getvalue() == ""  # no bar before the totals are known
+        bar.update(PlotStatus(1, 3, "red", 120, 480, 3210, 10400, 1200, 250, 750))
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.getvalue())
+    rows = [row for row in re.split(r"[\r\n]", text) if row.strip()]
+    assert rows, out.getvalue()
+    for row in rows:
+        assert len(row) <= width and "…" not in row, row
+        assert row.startswith("2/3 red ") and "3.21/10.40 m" in row and row.endswith("ETA 12m30s"), row
+        assert ("120/480 strokes" in row and "plotter time 4m10s" in row) == (width == 160), row
 
 
 def test_item9b_the_first_pen_is_asked_for_before_anything_is_drawn(drawing_svg, emulator):
