@@ -22,14 +22,14 @@ from pathlib import Path
 import torch
 
 from plotkit.excite.gallery import run_gallery
-from plotkit.excite.options import EXCITE_OPTIONS
+from plotkit.excite.request import request
 
 WEIGHTS = Path(__file__).resolve().parents[2] / "shared" / "weights" / "mobilenet_v2_imagenet.pth"
 DEFAULT_STEPS = 500  # plotkit gallery's steps when none are given
 
 
 def channels_per_hour(values: dict, channels: int, steps: int, batch: int, device: str) -> float:
-    given = {o.name: None for o in EXCITE_OPTIONS} | values | {"steps": steps, "device": device}
+    given = request(values | {"steps": steps, "device": device})
     with tempfile.TemporaryDirectory() as out:
         t0 = time.perf_counter()
         run_gallery(given, list(range(channels)), Path(out), 150.0, batch_channels=batch)

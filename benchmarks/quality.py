@@ -59,7 +59,8 @@ from torchvision.transforms.functional import to_pil_image
 from optim.excite import excite, pick_device
 from optim.state import darkest_pen
 from plotkit.excite.rasterize import to_pil
-from plotkit.excite.settings import settings_from_options
+from plotkit.excite.request import request
+from plotkit.excite.settings import plan
 from plotkit.presets import load_pen_set
 
 WEIGHTS = Path(__file__).resolve().parents[2] / "shared" / "weights" / "mobilenet_v2_imagenet.pth"
@@ -151,7 +152,7 @@ def main() -> None:
             fourier = None
             references: dict[tuple, tuple[float, float]] = {}  # per palette: activation, seconds
             for variant in variants:
-                run = settings_from_options({**common, "steps": args.steps, **VARIANTS[variant]}, DRAWING_MM)
+                run = plan(request({**common, "steps": args.steps, **VARIANTS[variant]}), DRAWING_MM)
                 if fourier is None:
                     t0 = time.perf_counter()
                     fourier, optimum = pixel_optimum(run.settings, device)

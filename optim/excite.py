@@ -88,8 +88,8 @@ def _too_big(settings: ExciteSettings, count: int, needed: int, available: int) 
     return ExciteError(
         f"this run needs about {needed / 2**30:.1f} GiB ({together}a {settings.canvas} px canvas, "
         f"{strokes_held(settings)} strokes, {settings.augment.batch} views of {settings.augment.size} px) "
-        f"and {available / 2**30:.1f} GiB is free; use a smaller --size, --tile, --paths, --batch or "
-        "--input-size" + (", or fewer --batch-channels" if count > 1 else "")
+        f"and {available / 2**30:.1f} GiB is free; use a smaller `size`, `tile`, `paths`, `batch` or "
+        "`input_size`" + (", or fewer drawings at once" if count > 1 else "")
     )
 
 

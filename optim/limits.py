@@ -28,6 +28,7 @@ LIMITS: dict[str, tuple[float | None, float | None]] = {
     "ink": (0.01, 0.95),
     "max_pens": (1, 1_000),
     "respawn_every": (0, 1_000_000),
+    "threads": (1, 1_024),
 }
 
 

@@ -59,7 +59,7 @@ def _imagenet_state_dict(name: str) -> tuple[dict, str]:
         except Exception as exc:  # no network, proxy, disk: all end the same way for the user
             raise ModelError(
                 f"cannot download {weights} ({type(exc).__name__}); offline, put {Path(weights.url).name} "
-                f"in {cached.parent} or pass --weights FILE"
+                f"in {cached.parent} or give a state dict file as `weights`"
             ) from None
     return torch.load(cached, map_location="cpu", weights_only=True), f"imagenet ({weights})"
 
@@ -100,7 +100,8 @@ def load_model(name: str, weights: str = "imagenet", seed: int = 0) -> tuple[nn.
         if result.missing_keys or result.unexpected_keys or wrong_shape:
             raise ModelError(
                 f"{weights} does not fit {name}: {len(result.missing_keys)} missing, "
-                f"{len(result.unexpected_keys)} unexpected parameters; was it saved from another model?"
+                f"{len(result.unexpected_keys)} unexpected parameters; was it saved from another "
+                "`model`? name that one"
             )
     model.eval()
     for p in model.parameters():

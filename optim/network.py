@@ -25,7 +25,7 @@ def pick_device(name: str = "auto") -> torch.device:
     except RuntimeError:
         raise ExciteError(f"unknown device {name!r}; use auto, cpu or cuda") from None
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise ExciteError(f"--device {name}: no CUDA GPU is available here; use --device cpu or auto")
+        raise ExciteError(f"`device` {name}: no CUDA GPU is available here; use `device` cpu or auto")
     return device
 
 

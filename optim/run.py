@@ -102,7 +102,7 @@ class Run:
         initial: StrokeScene | None = None,
     ):
         self.settings, self.network, self.terms, self.checkpoint = settings, network, terms, checkpoint
-        # --from: the study's strokes stand for the base steps (a resume only takes the keys)
+        # a study's strokes (plotkit's --from) stand for the base steps (a resume only takes the keys)
         self.state = (
             state_from_scene(initial, settings, device)
             if initial is not None
@@ -113,14 +113,14 @@ class Run:
         if resume:
             if checkpoint is None or not checkpoint.exists():
                 raise ExciteError(
-                    f"no checkpoint at {checkpoint} to resume; run without --resume to start afresh"
+                    f"no checkpoint at {checkpoint} to resume; run without `resume` to start afresh"
                 )
             saved = torch.load(checkpoint, map_location=device, weights_only=False)
             differ = settings_differ(saved["settings"], settings)
             if differ:
                 raise ExciteError(
                     f"{checkpoint} was made with other settings ({', '.join(differ)}); use the same "
-                    "options, or run without --resume"
+                    f"settings to go on, or delete {checkpoint.name} to start afresh"
                 )
             self.done, self.elapsed, self.initial = (
                 saved["step"],
@@ -199,7 +199,7 @@ class Run:
         if not torch.isfinite(value) or not all(torch.isfinite(g).all() for g in grads):
             raise ExciteError(
                 f"step {step}: the objective or its gradient is not finite; nothing was written. "
-                "Try a lower --lr"
+                "Try a lower `lr`"
             )
         self.adam.step()
         with torch.no_grad():

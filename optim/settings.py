@@ -49,14 +49,12 @@ class ExciteSettings:
             raise ExciteError(f"unknown colour mode {self.colors!r}; use one of {', '.join(COLOR_MODES)}")
         pens = self.colors == "pens"
         if pens != bool(self.palette) or len(self.palette) != len(self.pen_widths):
-            raise ExciteError(
-                "pens mode needs a palette and one width per pen (give --pens), other modes none"
-            )
+            raise ExciteError("pens mode needs a `palette` and one width per pen, other modes none")
         if self.max_pens is not None and not pens:
-            raise ExciteError("--max-pens chooses among a pen set's pens; give --pens too")
+            raise ExciteError("`max_pens` needs pens to choose among; give `palette` too")
         if pens and self.learn_widths:
             raise ExciteError(
-                "--learn-widths does not combine with pens: each stroke draws at its pen's width"
+                "`learn_widths` does not combine with pens: each stroke draws at its pen's width"
             )
         a = self.augment
         for name, values in (
@@ -83,10 +81,10 @@ class ExciteSettings:
         ):
             bad = [v for v in values if not within(name, v)]
             if bad:
-                raise ExciteError(f"{name} must be {describe(name)}, got {number(bad[0])}")
+                raise ExciteError(f"`{name}` must be {describe(name)}, got {number(bad[0])}")
         for name, (lo, hi) in (("segments", self.segments), ("crop_scale", a.crop_scale), ("scale", a.scale)):
             if lo > hi:
-                raise ExciteError(f"{name} range {lo:g}-{hi:g} runs backwards; give the low end first")
+                raise ExciteError(f"`{name}` range {lo:g}-{hi:g} runs backwards; give the low end first")
 
     @property
     def canvas(self) -> int:

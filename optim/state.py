@@ -99,7 +99,7 @@ def tiled(state: State, settings: ExciteSettings) -> State:
 
 
 def allowed_logits(state: State) -> torch.Tensor:
-    """Pen preferences with the pens dropped by --max-pens out of reach."""
+    """Pen preferences with the pens dropped by ``max_pens`` out of reach."""
     return state["logits"].masked_fill(~state["pen_mask"], -math.inf)
 
 
@@ -217,7 +217,7 @@ def steer(
 
 
 def keep_pens(state: State, settings: ExciteSettings, step: int) -> None:
-    """--max-pens: from here on only the K pens the drawn strokes lean on most."""
+    """``max_pens``: from here on only the K pens the drawn strokes lean on most."""
     with torch.no_grad():
         use = pen_weights(state, settings, step)[state["active"]].sum(0)
         use = use.masked_fill(~state["pen_mask"], -1.0)

@@ -21,7 +21,7 @@ import vpype_cli
 
 from optim.errors import OptimError
 from plotkit.errors import PlotkitError, UserError
-from plotkit.excite.options import EXCITE_OPTIONS
+from plotkit.excite.options import FIELDS, flag, flagged, help_text, spec
 from plotkit.units import PX_PER_MM
 
 
@@ -42,11 +42,13 @@ class _Stopped(click.ClickException):
         click.echo(self.message, err=True)
 
 
-def click_options(command: Callable) -> Callable:
-    """Decorate a click command with every excite option (None = not given)."""
-    for o in reversed(EXCITE_OPTIONS):
-        kind = None if o.kind is bool else o.kind
-        command = click.option(o.declaration, o.name, type=kind, default=None, help=o.help_text)(command)
+def drawing_options(command: Callable) -> Callable:
+    """Decorate a click command with every drawing option (None = not given)."""
+    for name in reversed([f.name for f in FIELDS]):
+        kind = spec(name).kind
+        declaration = f"{flag(name)}/--no-{flag(name)[2:]}" if kind is bool else flag(name)
+        kind_read = None if kind is bool else kind
+        command = click.option(declaration, name, type=kind_read, default=None, help=help_text(name))(command)
     return command
 
 
@@ -83,7 +85,7 @@ def click_options(command: Callable) -> Callable:
 )
 @click.option("--resume", is_flag=True, help="Continue from the checkpoint beside --save.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-@click_options
+@drawing_options
 @vpype_cli.global_processor
 def neuronexc(
     document: vp.Document,
@@ -101,19 +103,20 @@ def neuronexc(
     from plotkit.cli.progress import excite_bar
     from plotkit.excite.job import run_excite
     from plotkit.excite.placement import pen_line_collections, place
-    from plotkit.excite.settings import settings_from_options
+    from plotkit.excite.request import request
+    from plotkit.excite.settings import plan
 
     try:
         placement = place(page_size, landscape, margin, drawing_width)
         size_mm = placement.side / PX_PER_MM
-        run = settings_from_options(values, size_mm)
+        run = plan(request(values), size_mm)
         with excite_bar(stderr, quiet) as progress:
-            result, _ = run_excite(
+            result = run_excite(
                 run, save=save, save_option="--save", size_mm=size_mm, resume=resume, progress=progress
             )
         layers = pen_line_collections(result, run.pens, placement)
     except (UserError, OptimError) as exc:
-        raise _BadInput(str(exc)) from None
+        raise _BadInput(flagged(str(exc), {"output": "--save"})) from None
     except PlotkitError as exc:
         raise _Stopped(exc) from None
     for collection, props in layers:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -75,6 +76,21 @@ def test_only_the_cli_and_the_plugin_touch_typer_click_or_rich():
 
 def test_optim_knows_nothing_of_plotkit_vpype_or_terminals():
     assert not _offending(_modules("optim"), TERMINAL | {"plotkit", "vpype", "vpype_cli"})
+
+
+def test_optim_names_settings_not_command_line_flags():
+    """Its messages name settings (`lr`); the command line turns them into its own flags."""
+    flagged = []
+    for path in _modules("optim"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Raise):
+                texts = [
+                    n.value
+                    for n in ast.walk(node)
+                    if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                ]
+                flagged += [f"{path.relative_to(ROOT)}: {t!r}" for t in texts if re.search(r"--[a-z]", t)]
+    assert not flagged
 
 
 def test_vpype_plugin_loads_no_torch_at_vpype_start():

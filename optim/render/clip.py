@@ -4,7 +4,7 @@
 Each cubic segment is split where it crosses one of the four edges (the roots of a cubic
 in its power basis) and the pieces inside are kept as exact sub-curves (de Casteljau), so
 what stays inside is the same curve as before and still a stroke the optimizer can take up
-again (``--from``). Consecutive pieces inside make one stroke; a stroke that leaves and
+again (a study continued). Consecutive pieces inside make one stroke; a stroke that leaves and
 comes back becomes two.
 """
 

@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from optim.errors import OptimError
 from plotkit.errors import PlotkitError, UserError
+from plotkit.excite.options import flagged
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -26,7 +27,8 @@ stdout = Console(width=None if sys.stdout.isatty() else 100_000)
 def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:
     """Run a command; a plotkit or optimizer error ends it with its message and exit code.
 
-    Bad input (``UserError``, the optimizer's errors) is "Error: ..." and exit 2; a stop
+    Bad input (``UserError``, the optimizer's errors, whose `settings` become --flags) is
+    "Error: ..." and exit 2; a stop
     (Ctrl-C, a lost plotter) says what was kept and how to go on, with its own code."""
 
     @functools.wraps(command)
@@ -34,7 +36,8 @@ def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except (UserError, OptimError) as exc:
-            stderr.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            message = flagged(str(exc))  # the optimizer names settings; the user reads flags
+            stderr.print(f"[bold red]Error:[/] {escape(message)}", highlight=False, soft_wrap=True)
             raise typer.Exit(UserError.exit_code) from None
         except PlotkitError as exc:
             stderr.print(escape(str(exc)), highlight=False, soft_wrap=True)

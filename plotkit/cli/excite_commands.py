@@ -6,12 +6,10 @@ commands never load it.
 
 from __future__ import annotations
 
-import inspect
 import tomllib
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -19,12 +17,14 @@ from rich.table import Table
 
 from plotkit.cli.boundary import exits_cleanly, stderr
 from plotkit.cli.boundary import stdout as console
+from plotkit.cli.drawing_options import drawing_options
 from plotkit.cli.progress import excite_bar, gallery_bar
-from plotkit.excite.options import BY_NAME, EXCITE_OPTIONS, Option
+from plotkit.excite.options import KINDS
+from plotkit.excite.request import DrawingRequest
 from plotkit.presets import preset_files, read_pen_set, read_plotter, read_recipe
 from plotkit.units import millimetres
 
-Quiet = Annotated[bool, typer.Option("--quiet", help="No progress bar.")]
+Quiet = Annotated[bool, typer.Option("--quiet", help="No progress bar.", rich_help_panel="Run")]
 
 
 class BlendChoice(StrEnum):
@@ -72,84 +72,90 @@ def layers(
     console.print(table)
 
 
-def _excite(
+@exits_cleanly
+@drawing_options()
+def excite(
+    asked: DrawingRequest,
     output: Annotated[
-        Path, typer.Option("-o", "--output", help="SVG to write; PNG and JSON go beside it.")
+        Path,
+        typer.Option(
+            "-o", "--output", help="SVG to write; PNG and JSON go beside it.", rich_help_panel="Output"
+        ),
     ] = Path("drawing.svg"),
     drawing_size: Annotated[
-        str, typer.Option(help="Side of the finished drawing on paper (15cm, 6in, 200mm).")
+        str,
+        typer.Option(
+            help="Side of the finished drawing on paper (15cm, 6in, 200mm).", rich_help_panel="Output"
+        ),
     ] = "15cm",
     resume: Annotated[
-        bool, typer.Option("--resume", help="Continue from the checkpoint beside OUTPUT.")
+        bool,
+        typer.Option("--resume", help="Continue from the checkpoint beside OUTPUT.", rich_help_panel="Run"),
     ] = False,
     quiet: Quiet = False,
-    **values: Any,
 ) -> None:
     """Optimize pen strokes that make a neuron fire; write SVG, PNG and JSON."""
     from plotkit.excite.job import run_excite
-    from plotkit.excite.settings import settings_from_options
+    from plotkit.excite.settings import plan
 
     size_mm = millimetres(drawing_size, "--drawing-size")
-    run = settings_from_options(values, size_mm)
+    run = plan(asked, size_mm)
     with excite_bar(stderr, quiet) as progress:
-        result, sidecar = run_excite(
+        result = run_excite(
             run, save=output, save_option="--output", size_mm=size_mm, resume=resume, progress=progress
         )
-    png = output.with_suffix(".png")
     console.print(
-        f"Wrote {output}, {png} and {sidecar}: activation {result.initial_activation:.4g} -> "
-        f"{result.final_activation:.4g}, {result.scene.n_paths} strokes inking {result.coverage:.0%}, "
-        f"in {result.seconds:.0f} s ({result.weights_label} weights, {result.precision})",
+        f"Wrote {output}, {output.with_suffix('.png')} and {output.with_suffix('.json')}: activation "
+        f"{result.initial_activation:.4g} -> {result.final_activation:.4g}, {result.scene.n_paths} strokes "
+        f"inking {result.coverage:.0%}, in {result.seconds:.0f} s ({result.weights_label} weights, "
+        f"{result.precision})",
         highlight=False,
     )
 
 
-def with_excite_options(command: Callable[..., None]) -> Callable[..., None]:
-    """``command``'s own options joined by every optimizer option, as typer reads them, and
-    its errors ended cleanly: one definition of the options for this CLI and vpype."""
-    own = [
-        p
-        for p in inspect.signature(command, eval_str=True).parameters.values()
-        if p.kind is not p.VAR_KEYWORD
-    ]
-    command.__signature__ = inspect.Signature([*own, *typer_parameters(EXCITE_OPTIONS)])  # type: ignore[attr-defined]
-    return exits_cleanly(command)
+GALLERY_CHOOSES = "--channels chooses the channels of --layer"
 
 
-def typer_parameters(options: tuple[Option, ...]) -> list[inspect.Parameter]:
-    """Keyword parameters typer reads as these options (None = not given)."""
-    params = []
-    for o in options:  # help is rich markup to typer: its [ranges; defaults] are escaped
-        annotation = Annotated[o.kind | None, typer.Option(o.declaration, help=escape(o.help_text))]
-        params.append(
-            inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
-        )
-    return params
-
-
-excite = with_excite_options(_excite)
-
-
-def _gallery(
+@exits_cleanly
+@drawing_options(refused={"channel": GALLERY_CHOOSES, "objective": GALLERY_CHOOSES})
+def gallery(
+    asked: DrawingRequest,
     channels: Annotated[
-        str, typer.Option(help="Channels of --layer: 0-63, 3 or 0,5,9-12 (one drawing each).")
+        str,
+        typer.Option(
+            help="Channels of --layer: 0-63, 3 or 0,5,9-12 (one drawing each).", rich_help_panel="Objective"
+        ),
     ],
     output: Annotated[
-        Path, typer.Option("-o", "--output", help="Folder for chN.svg/.png/.json, sheet.png, index.html.")
+        Path,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Folder for chN.svg/.png/.json, sheet.png, index.html.",
+            rich_help_panel="Output",
+        ),
     ] = Path("gallery"),
     drawing_size: Annotated[
-        str, typer.Option(help="Side of each finished drawing on paper (15cm, 6in, 200mm).")
+        str,
+        typer.Option(
+            help="Side of each finished drawing on paper (15cm, 6in, 200mm).", rich_help_panel="Output"
+        ),
     ] = "15cm",
     batch_channels: Annotated[
         int | None,
-        typer.Option(help=escape("Channels per forward pass [default: GPU: as many as fit; CPU: 1]")),
+        typer.Option(
+            help=escape("Channels per forward pass [default: GPU: as many as fit; CPU: 1]"),
+            rich_help_panel="Run",
+        ),
     ] = None,
     cluster: Annotated[
         str | None,
-        typer.Option(help=escape("ray: batches as Ray tasks, on RAY_ADDRESS or a local Ray [default: here]")),
+        typer.Option(
+            help=escape("ray: batches as Ray tasks, on RAY_ADDRESS or a local Ray [default: here]"),
+            rich_help_panel="Run",
+        ),
     ] = None,
     quiet: Quiet = False,
-    **values: Any,
 ) -> None:
     """One drawing per channel of a layer, a labelled contact sheet and an index page.
 
@@ -159,16 +165,13 @@ def _gallery(
     wanted = parse_channels(channels)
     size_mm = millimetres(drawing_size, "--drawing-size")
     with gallery_bar(stderr, quiet) as progress:
-        results = run_gallery(values, wanted, output, size_mm, progress, batch_channels, cluster)
+        results = run_gallery(asked, wanted, output, size_mm, progress, batch_channels, cluster)
     drawn = [r for r in results if not r.skipped]
     console.print(
         f"{len(drawn)} of {len(results)} channels drawn now ({len(results) - len(drawn)} finished before) "
         f"in {output}; contact sheet {output / 'sheet.png'}, page {output / 'index.html'}",
         highlight=False,
     )
-
-
-gallery = with_excite_options(_gallery)
 
 
 @exits_cleanly
@@ -191,7 +194,7 @@ def presets() -> None:
         )
     recipes = Table("recipe", "what", "file", title="recipes (--preset)", box=None, title_justify="left")
     for name, path in preset_files("recipes").items():
-        read_recipe(path, BY_NAME)
+        read_recipe(path, KINDS)
         recipes.add_row(
             name, tomllib.loads(path.read_text(encoding="utf-8")).get("description", ""), str(path)
         )

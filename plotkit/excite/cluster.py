@@ -3,7 +3,9 @@ started for the run.
 
 Each task draws one batch with ``excite_batch`` and returns its results; the driver writes
 the files as the tasks finish, so a cluster without a shared disk gives the same files as
-a local run. Ray is an optional extra: ``pip install -e ".[cluster]"``.
+a local run. A task asks Ray for as many CPUs as it runs threads, so that the tasks Ray runs
+at once never ask for more threads than the machine has cores. Ray is an optional extra:
+``pip install -e ".[cluster]"``.
 """
 
 from __future__ import annotations
@@ -12,15 +14,17 @@ import os
 from collections.abc import Callable, Sequence
 
 from optim.excite import ExciteResult, ExciteSettings, excite_batch
+from optim.threads import use_threads
 from plotkit.errors import UserError
 
 CLUSTERS = ("ray",)
 Keep = Callable[[int, ExciteResult], None]
-Drawer = Callable[[Sequence[tuple[list[int], list[ExciteSettings]]], str, Keep], None]
+Drawer = Callable[[Sequence[tuple[list[int], list[ExciteSettings]]], str, int, Keep], None]
 
 
-def draw_batch(settings: list[ExciteSettings], device: str) -> list[ExciteResult]:
+def draw_batch(settings: list[ExciteSettings], device: str, threads: int) -> list[ExciteResult]:
     """One task: the batch's drawings, without checkpoints (a lost task is simply redone)."""
+    use_threads(threads)
     return excite_batch(settings, device=device)
 
 
@@ -33,12 +37,14 @@ def ray_drawer() -> Drawer:
             '--cluster ray needs Ray: pip install -e ".[cluster]" (or pip install ray), then rerun'
         ) from None
 
-    def draw(jobs: Sequence[tuple[list[int], list[ExciteSettings]]], device: str, keep: Keep) -> None:
+    def draw(
+        jobs: Sequence[tuple[list[int], list[ExciteSettings]]], device: str, threads: int, keep: Keep
+    ) -> None:
         started = not ray.is_initialized()
         if started:  # RAY_ADDRESS names a running cluster; without it, Ray starts one here
             ray.init(address=os.environ.get("RAY_ADDRESS"), include_dashboard=False, logging_level="ERROR")
-        task = ray.remote(draw_batch)
-        channels = {task.remote(settings, device): batch for batch, settings in jobs}
+        task = ray.remote(num_cpus=threads)(draw_batch)
+        channels = {task.remote(settings, device, threads): batch for batch, settings in jobs}
         waiting = list(channels)
         try:
             while waiting:

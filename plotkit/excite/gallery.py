@@ -11,13 +11,11 @@ finished channels, resumes the interrupted ones and rebuilds ``sheet.png`` and
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import torch
 
@@ -32,12 +30,14 @@ from optim.excite import (
 )
 from optim.excite import Progress as StepProgress
 from optim.run import settings_differ
+from optim.threads import use_threads
 from plotkit.errors import Interrupted, UserError
 from plotkit.excite.cluster import CLUSTERS, ray_drawer
 from plotkit.excite.job import checkpoint_beside, keep_drawing
-from plotkit.excite.options import resolve
-from plotkit.excite.settings import ExciteRun, settings_from_options
+from plotkit.excite.request import DrawingRequest
+from plotkit.excite.settings import ExciteRun, plan
 from plotkit.excite.sheet import activation_gain, write_sheet
+from plotkit.excite.sidecar import GalleryEntry, Sidecar, read_sidecar, write_sidecar
 
 _CHANNELS = re.compile(r"^(\d+)(?:-(\d+))?$")
 MAX_CHANNELS = 4096  # more than any torchvision layer has; a typo like 0-99999 stops here
@@ -106,10 +106,11 @@ def paths_of(out_dir: Path, channel: int) -> tuple[Path, Path, Path]:
     return svg, svg.with_suffix(".png"), svg.with_suffix(".json")
 
 
-def channel_run(base: ExciteRun, layer: str, channel: int, neuron: bool) -> ExciteRun:
+def channel_run(base: ExciteRun, channel: int) -> ExciteRun:
     """The excite run of one channel: the gallery's settings with objective ``layer:channel``."""
-    objective = f"{layer}:{channel}{'@neuron' if neuron else ''}"
-    return dataclasses.replace(base, settings=dataclasses.replace(base.settings, objective=objective))
+    options = dataclasses.replace(base.options, channel=channel)
+    settings = dataclasses.replace(base.settings, objective=options.target)
+    return dataclasses.replace(base, options=options, settings=settings)
 
 
 def _finished(run: ExciteRun, channel: int, out_dir: Path) -> ChannelResult | None:
@@ -117,28 +118,23 @@ def _finished(run: ExciteRun, channel: int, out_dir: Path) -> ChannelResult | No
     svg, png, sidecar = paths_of(out_dir, channel)
     if not (svg.exists() and png.exists() and sidecar.exists()):
         return None
-    try:
-        meta = json.loads(sidecar.read_text(encoding="utf-8"))
-        initial, final = float(meta["initial_activation"]), float(meta["final_activation"])
-        saved = dict(meta["settings"])
-    except (ValueError, KeyError, TypeError):
-        raise UserError(f"{sidecar} is not a gallery sidecar; delete ch{channel}.* to redraw it") from None
-    differ = settings_differ(saved, run.settings)
+    meta = read_sidecar(sidecar, said="", fix=f"delete ch{channel}.* to redraw it")
+    initial, final = meta.initial_activation, meta.final_activation
+    differ = settings_differ(meta.settings, run.settings)
     if differ:
         raise UserError(
             f"{sidecar} was drawn with other settings ({', '.join(differ)}); rerun with the same "
             "options, or choose another --output"
         )
     gain, kind = activation_gain(initial, final)
-    if "gallery" not in meta:  # stopped between writing the drawing and recording its gain
+    if meta.gallery is None:  # stopped between writing the drawing and recording its gain
         _record_gain(sidecar, meta, channel, gain, kind)
     return ChannelResult(channel, svg, png, sidecar, initial, final, gain, kind, skipped=True)
 
 
-def _record_gain(sidecar: Path, meta: dict[str, Any], channel: int, gain: float, kind: str) -> None:
+def _record_gain(path: Path, sidecar: Sidecar, channel: int, gain: float, kind: str) -> None:
     """Add the gallery's part to a channel's sidecar: its channel and activation gain."""
-    meta["gallery"] = {"channel": channel, "activation_gain": gain, "gain_kind": kind}
-    sidecar.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    write_sidecar(path, dataclasses.replace(sidecar, gallery=GalleryEntry(channel, gain, kind)))
 
 
 def _check_checkpoint(checkpoint: Path, run: ExciteRun, channel: int) -> None:
@@ -164,7 +160,7 @@ def batch_size(settings: ExciteSettings, device: str, pending: int) -> int:
 
 
 def run_gallery(
-    values: dict[str, Any],
+    asked: DrawingRequest,
     channels: list[int],
     out_dir: Path,
     drawing_mm: float,
@@ -182,7 +178,7 @@ def run_gallery(
     if cluster not in (None, *CLUSTERS):
         raise UserError(f"--cluster takes {' or '.join(CLUSTERS)}, got {cluster!r}")
     try:
-        return _run_gallery(values, channels, out_dir, drawing_mm, progress, batch_channels, cluster)
+        return _run_gallery(asked, channels, out_dir, drawing_mm, progress, batch_channels, cluster)
     except KeyboardInterrupt:  # between batches: every finished channel is on disk
         raise Interrupted(
             "Interrupted. Finished channels are kept; run the same command again to go on."
@@ -225,7 +221,7 @@ class _Tally:
 
 
 def _run_gallery(
-    values: dict[str, Any],
+    asked: DrawingRequest,
     channels: list[int],
     out_dir: Path,
     drawing_mm: float,
@@ -233,17 +229,12 @@ def _run_gallery(
     batch_channels: int | None,
     cluster: str | None,
 ) -> list[ChannelResult]:
-    for name, flag in (("channel", "--channel"), ("objective", "--objective")):
-        if values.get(name) is not None:
-            raise UserError(f"gallery takes no {flag}: --channels chooses the channels of --layer")
     if not channels:
         raise UserError("--channels is empty; give a channel, a range or a list like 0,5,9-12")
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"{out_dir} is a file; give a folder to --output")
-    resolved = resolve(values)
-    base = settings_from_options(values, drawing_mm)
-    layer, neuron = resolved["layer"], bool(resolved["neuron"])
-    runs = {k: channel_run(base, layer, k, neuron) for k in channels}
+    base = plan(asked, drawing_mm)
+    runs = {k: channel_run(base, k) for k in channels}
     # Loads the model once and checks the largest channel (and the layer) against its range.
     Network(runs[channels[-1]].settings, torch.device("cpu"))
     if cluster == "ray":
@@ -267,17 +258,19 @@ def _run_gallery(
 
     def keep(k: int, result: ExciteResult) -> None:  # a channel's files, its gain, the tally
         svg, png, sidecar = paths_of(out_dir, k)
-        keep_drawing(result, base, svg, drawing_mm)
+        written = keep_drawing(result, runs[k], svg, drawing_mm)
         gain, kind = activation_gain(result.initial_activation, result.final_activation)
-        _record_gain(sidecar, json.loads(sidecar.read_text(encoding="utf-8")), k, gain, kind)
+        _record_gain(sidecar, written, k, gain, kind)
         results[k] = ChannelResult(
             k, svg, png, sidecar, result.initial_activation, result.final_activation, gain, kind, False
         )
         tally.finish(k, per_channel, result.final_activation)
 
     if cluster == "ray":
-        ray_draw([(batch, [runs[k].settings for k in batch]) for batch in batches], base.device, keep)
+        jobs = [(batch, [runs[k].settings for k in batch]) for batch in batches]
+        ray_draw(jobs, base.device, base.options.threads or 1, keep)
     else:
+        use_threads(base.options.threads)
         for batch in batches:
             checkpoints = [_checkpoint(out_dir, k) for k in batch]
             try:

@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from optim.excite import ExciteResult, excite, pick_device
+from optim.excite import ExciteResult, excite
 from optim.excite import Progress as StepProgress
+from optim.threads import use_threads
 from plotkit.errors import Interrupted, UserError
 from plotkit.excite.outputs import write_drawing
 from plotkit.excite.settings import ExciteRun
+from plotkit.excite.sidecar import Sidecar
 
 
 def checkpoint_beside(svg: Path) -> Path:
@@ -18,9 +20,9 @@ def checkpoint_beside(svg: Path) -> Path:
     return svg.with_name(svg.name + ".ckpt")
 
 
-def keep_drawing(result: ExciteResult, run: ExciteRun, svg: Path, size_mm: float) -> Path:
+def keep_drawing(result: ExciteResult, run: ExciteRun, svg: Path, size_mm: float) -> Sidecar:
     """Write ``svg`` with its PNG and JSON sidecar (returned), then drop the checkpoint."""
-    _, sidecar = write_drawing(result, svg, str(pick_device(run.device)), run.pens, size_mm)
+    sidecar = write_drawing(result, svg, run, size_mm)
     checkpoint_beside(svg).unlink(missing_ok=True)
     return sidecar
 
@@ -33,9 +35,9 @@ def run_excite(
     size_mm: float,
     resume: bool,
     progress: Callable[[StepProgress], None] | None = None,
-) -> tuple[ExciteResult, Path | None]:
+) -> ExciteResult:
     """Optimize; with ``save``, checkpoint beside it and write SVG, PNG and JSON there at the
-    end (returns the sidecar). Ctrl-C raises ``Interrupted`` saying how to resume."""
+    end. Ctrl-C raises ``Interrupted`` saying how to resume."""
     if save is not None and not save.parent.is_dir():
         raise UserError(f"folder {save.parent} does not exist; create it or choose another {save_option}")
     if resume and save is None:
@@ -48,6 +50,7 @@ def run_excite(
             f"{save} has an unfinished run (see {checkpoint.name}): add --resume to go on, "
             f"or delete {checkpoint.name} to start over"
         )
+    use_threads(run.options.threads)
     try:
         result = excite(
             run.settings,
@@ -66,6 +69,6 @@ def run_excite(
         else:
             said = f"Progress is saved in {checkpoint}; run the same command with --resume."
         raise Interrupted(f"Interrupted. {said}") from None
-    if save is None:
-        return result, None
-    return result, keep_drawing(result, run, save, size_mm)
+    if save is not None:
+        keep_drawing(result, run, save, size_mm)
+    return result

@@ -1,22 +1,24 @@
-"""The optimizer's options, defined once for ``plotkit excite`` and ``vpype neuronexc``.
+"""A drawing's options, defined once: ``DrawingOptions``, one typed field per option.
 
-Each option is a row of ``EXCITE_OPTIONS``; the typer signature (``plotkit.cli``) and the
-click decorators (``plotkit.vpype_plugin``) are both generated from it, and ``resolve``
-merges defaults, a recipe preset and what the user typed, refusing values out of range.
-Free of torch, typer and click: vpype imports this table at start, for every command.
+Each field carries its help, its group and its flag; the typer options (``plotkit.cli``),
+the click options (``plotkit.vpype_plugin``) and the sidecar (``plotkit.excite.sidecar``)
+are all made from these fields, and ``resolve`` merges defaults, a study (``--from``), a
+recipe preset and what the user typed into one checked ``DrawingOptions``. Free of torch,
+typer and click: vpype imports this module at start, for every command.
 
 A value the user gives always wins, 0 included; flags are three-way (``--neuron``,
 ``--no-neuron``, or not given) so that a recipe's flag can be turned off too. ``--views``
 names a family of view options; those given by name, or by the recipe, win over it.
 ``--paths`` and ``--ink`` both decide how many strokes there are: the one given at the
-higher level (typed over recipe over default) wins, and typing both is refused.
+higher level (typed over recipe over study over default) wins, and typing both is refused.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from pathlib import Path
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from optim.limits import LIMITS, MIN_PEN_PX, describe, number, within
@@ -26,177 +28,291 @@ from plotkit.presets import load_recipe
 
 NOTES = {"channel": " (channels start at 0)"}  # said with an out-of-range value
 EXCLUSIVE = ("paths", "ink")  # two ways to say how many strokes: one wins
+RANGES = {"segments": int, "crop_scale": float, "scale": float}  # typed as '1-3', kept as (1, 3)
+COLORS = ("mono", "free")  # real pens come from --pens
+GROUPS = ("Objective", "Drawing and pens", "Views", "Optimization", "Output", "Run")  # help panels, in order
 
 
 @dataclass(frozen=True)
-class Option:
-    name: str  # Python name; the flag is --name-with-dashes
-    kind: type  # str, int, float or bool (a flag)
-    default: Any
+class Spec:
+    """How an option is typed and shown: what the command line reads, its help and group."""
+
+    kind: type  # str, int, float or bool (a flag), as the command line reads it
     help: str
-    unset: str = "none"  # what leaving it out means, when the default is None
+    group: str
+    unset: str | None = None  # what leaving it out means, when that is not a value
     flag_name: str | None = None  # the flag, when not the name with dashes
 
-    @property
-    def flag(self) -> str:
-        return "--" + (self.flag_name or self.name.replace("_", "-"))
 
-    @property
-    def declaration(self) -> str:
-        """How typer and click declare it: flags come as --name/--no-name."""
-        return f"{self.flag}/--no-{self.flag[2:]}" if self.kind is bool else self.flag
-
-    @property
-    def help_text(self) -> str:
-        said = []
-        if self.name in LIMITS:
-            said.append(describe(self.name))
-        if self.kind is not bool:
-            said.append(f"default: {self.default if self.default is not None else self.unset}")
-        return f"{self.help} [{'; '.join(said)}]" if said else self.help
+def option(default: Any, kind: type, help: str, group: str, **spec: Any) -> Any:
+    """A field of ``DrawingOptions`` with its command-line spec."""
+    return field(default=default, metadata={"spec": Spec(kind, help, group, **spec)})
 
 
-EXCITE_OPTIONS: tuple[Option, ...] = (
-    Option("preset", str, None, "Recipe preset setting many options at once; options you give win."),
-    Option(
-        "start",
-        str,
+_LUCENT = VIEWS["lucent"]
+
+
+@dataclass(frozen=True)
+class DrawingOptions:
+    """Everything a user can ask of a drawing, resolved: defaults, study, recipe, typed."""
+
+    preset: str | None = option(
+        None, str, "Recipe preset setting many options at once; options you give win.", "Run"
+    )
+    start: str | None = option(
         None,
+        str,
         "A drawing's JSON sidecar (e.g. gallery/ch12.json): continue its strokes with its settings, "
         "tiled and fine-tuned at this size; options you give win.",
+        "Run",
         flag_name="from",
-    ),
-    Option("model", str, "vgg16", "Torchvision model name (plotkit layers MODEL lists its layers)."),
-    Option("layer", str, "conv3_3", "Layer: conv3_3, relu3_3, layer3.1, or a torchvision node name."),
-    Option("channel", int, 37, "Channel of --layer to excite."),
-    Option("neuron", bool, False, "Excite the channel's centre unit only."),
-    Option("objective", str, None, "Instead of --layer/--channel: e.g. 'conv3_3:37-conv3_3:7*0.5'."),
-    Option("weights", str, "imagenet", "imagenet (downloaded once), random, or a state dict FILE."),
-    Option("paths", int, None, "Number of strokes (instead of --ink).", "from --ink"),
-    Option(
-        "ink",
-        float,
+    )
+    model: str = option(
+        "vgg16", str, "Torchvision model name (plotkit layers MODEL lists its layers).", "Objective"
+    )
+    layer: str = option(
+        "conv3_3", str, "Layer: conv3_3, relu3_3, layer3.1, or a torchvision node name.", "Objective"
+    )
+    channel: int = option(37, int, "Channel of --layer to excite.", "Objective")
+    neuron: bool = option(False, bool, "Excite the channel's centre unit only.", "Objective")
+    objective: str | None = option(
+        None, str, "Instead of --layer/--channel: e.g. 'conv3_3:37-conv3_3:7*0.5'.", "Objective"
+    )
+    weights: str = option(
+        "imagenet", str, "imagenet (downloaded once), random, or a state dict FILE.", "Objective"
+    )
+    paths: int | None = option(
+        None, int, "Number of strokes (instead of --ink).", "Drawing and pens", unset="from --ink"
+    )
+    ink: float | None = option(
         0.3,
+        float,
         "Share of the drawing the pens cover: sets the number of strokes, which then follows it.",
-    ),
-    Option("segments", str, "1-3", "Cubic segments per stroke, a number or a range."),
-    Option("size", int, 224, "Canvas side in pixels (of one tile)."),
-    Option("steps", int, 500, "Optimization steps."),
-    Option("lr", float, 1.0, "Adam learning rate for control points (pixels)."),
-    Option("stroke_width", float, MIN_PEN_PX, "Stroke width in canvas pixels, without --pens."),
-    Option("respawn_every", int, 50, "Steps between moves of weak strokes to where ink helps (0 = never)."),
-    Option("learn_widths", bool, False, "Let widths vary in 0.5x to 4x, without --pens."),
-    Option("colors", str, "mono", "mono: one pen; free: learned RGB per stroke (not with --pens)."),
-    Option("pens", str, None, "Pen set preset: each stroke ends on one of its pens, at its width."),
-    Option("max_pens", int, None, "With --pens: keep only the K pens the drawing uses most.", "all"),
-    Option(
-        "tile",
-        int,
+        "Drawing and pens",
+    )
+    segments: tuple[int, int] = option(
+        (1, 3), str, "Cubic segments per stroke, a number or a range.", "Drawing and pens"
+    )
+    size: int = option(224, int, "Canvas side in pixels (of one tile).", "Drawing and pens")
+    stroke_width: float = option(
+        MIN_PEN_PX, float, "Stroke width in canvas pixels, without --pens.", "Drawing and pens"
+    )
+    learn_widths: bool = option(
+        False, bool, "Let widths vary in 0.5x to 4x, without --pens.", "Drawing and pens"
+    )
+    colors: str = option(
+        "mono", str, "mono: one pen; free: learned RGB per stroke (not with --pens).", "Drawing and pens"
+    )
+    pens: str | None = option(
+        None, str, "Pen set preset: each stroke ends on one of its pens, at its width.", "Drawing and pens"
+    )
+    max_pens: int | None = option(
+        None, int, "With --pens: keep only the K pens the drawing uses most.", "Drawing and pens", unset="all"
+    )
+    tile: int | None = option(
         None,
+        int,
         "Repeat the drawing N x N times, then fine-tune the big canvas.",
-        f"with --pens, enough for the thinnest pen to be {MIN_PEN_PX:g} px wide; else 1",
-    ),
-    Option(
-        "finetune_steps",
-        int,
+        "Drawing and pens",
+        unset=f"with --pens, enough for the thinnest pen to be {MIN_PEN_PX:g} px wide; else 1",
+    )
+    steps: int = option(500, int, "Optimization steps.", "Optimization")
+    finetune_steps: int | None = option(
         None,
+        int,
         "Steps on random windows of the tiled canvas.",
-        "--steps when tiled, else 0",
-    ),
-    Option("batch", int, 4, "Augmented views per step."),
-    Option("input_size", int, 224, "Side of the views the network sees."),
-    Option("views", str, "lucent", f"Family of views: {' or '.join(VIEWS)}; it sets the options below."),
-    Option("perspective", float, None, "Perspective distortion scale (0 = off).", "from --views"),
-    Option("crop_scale", str, None, "Random resized crop area range.", "from --views"),
-    Option("jitter", int, None, "Random shift in pixels (0 = off).", "from --views"),
-    Option("pad", int, None, "White margin, pixels, around the drawing.", "from --views"),
-    Option("scale", str, None, "Random zoom range, e.g. 0.9-1.1.", "from --views"),
-    Option("rotate", float, None, "Random turn, up to this many degrees either way.", "from --views"),
-    Option("seed", int, 0, "Seed: same seed, same drawing (on the CPU)."),
-    Option("device", str, "auto", "auto (CUDA when present), cpu or cuda."),
-    Option(
-        "precision",
-        str,
+        "Optimization",
+        unset="--steps when tiled, else 0",
+    )
+    lr: float = option(1.0, float, "Adam learning rate for control points (pixels).", "Optimization")
+    respawn_every: int = option(
+        50, int, "Steps between moves of weak strokes to where ink helps (0 = never).", "Optimization"
+    )
+    batch: int = option(4, int, "Augmented views per step.", "Optimization")
+    seed: int = option(0, int, "Seed: same seed, same drawing (on the CPU).", "Optimization")
+    input_size: int = option(224, int, "Side of the views the network sees.", "Views")
+    views: str = option(
+        "lucent", str, f"Family of views: {' or '.join(VIEWS)}; it sets the options below.", "Views"
+    )
+    perspective: float = option(
+        _LUCENT["perspective"],
+        float,
+        "Perspective distortion scale (0 = off).",
+        "Views",
+        unset="from --views",
+    )
+    crop_scale: tuple[float, float] = option(
+        _LUCENT["crop_scale"], str, "Random resized crop area range.", "Views", unset="from --views"
+    )
+    jitter: int = option(
+        _LUCENT["jitter"], int, "Random shift in pixels (0 = off).", "Views", unset="from --views"
+    )
+    pad: int = option(
+        _LUCENT["pad"], int, "White margin, pixels, around the drawing.", "Views", unset="from --views"
+    )
+    scale: tuple[float, float] = option(
+        _LUCENT["scale"], str, "Random zoom range, e.g. 0.9-1.1.", "Views", unset="from --views"
+    )
+    rotate: float = option(
+        _LUCENT["rotate"],
+        float,
+        "Random turn of the views, up to this many degrees either way.",
+        "Views",
+        unset="from --views",
+        flag_name="view-rotate",
+    )
+    device: str = option("auto", str, "auto (CUDA when present), cpu or cuda.", "Run")
+    precision: str = option(
         "auto",
+        str,
         "The network's arithmetic: fp32, bf16, or auto (bf16 where the GPU or CPU has it natively "
         "and the network has no depthwise convolutions).",
-    ),
-    Option("checkpoint_every", float, 10.0, "Seconds of work between checkpoints (and one at Ctrl-C)."),
-)
-BY_NAME = {o.name: o for o in EXCITE_OPTIONS}
+        "Run",
+    )
+    threads: int | None = option(
+        None,
+        int,
+        "CPU threads of this run (of each Ray task with --cluster ray).",
+        "Run",
+        unset="every core here; 1 per Ray task",
+    )
+    checkpoint_every: float = option(
+        10.0, float, "Seconds of work between checkpoints (and one at Ctrl-C).", "Run"
+    )
+
+    @property
+    def target(self) -> str:
+        """The objective the optimizer is given: --objective, or --layer:--channel."""
+        return self.objective or f"{self.layer}:{self.channel}{'@neuron' if self.neuron else ''}"
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DrawingOptions:
+        """Options as ``to_json`` wrote them (lists back to ranges); unknown names refused."""
+        unknown = set(data) - NAMES
+        if unknown:
+            raise ValueError(f"unknown options {', '.join(sorted(unknown))}")
+        return resolve_levels([("study", dict(data))])
 
 
-def resolve(values: dict[str, Any]) -> dict[str, Any]:
-    """Defaults, then the recipe named by --preset, then the options given (None: not given);
-    view options left unset come from the --views family."""
-    merged = {o.name: o.default for o in EXCITE_OPTIONS}
-    study = study_values(values["start"]) if values.get("start") is not None else {}
-    recipe = load_recipe(values["preset"], BY_NAME) if values.get("preset") is not None else {}
-    given = {k: v for k, v in values.items() if k in BY_NAME and v is not None}
-    for level in (study, recipe, given):
-        if all(name in level for name in EXCLUSIVE):
-            where = "the recipe sets" if level is recipe else "give"
-            raise UserError(f"{where} both --paths and --ink; each sets the number of strokes, keep one")
-        for name in EXCLUSIVE:
-            if name in level:
-                merged.update(dict.fromkeys(EXCLUSIVE))
+FIELDS: tuple[dataclasses.Field, ...] = dataclasses.fields(DrawingOptions)
+NAMES = frozenset(f.name for f in FIELDS)
+DEFAULTS = DrawingOptions()
+KINDS = {f.name: f.metadata["spec"].kind for f in FIELDS}  # what the command line reads, by name
+
+
+def spec(name: str) -> Spec:
+    return next(f for f in FIELDS if f.name == name).metadata["spec"]
+
+
+def flag(name: str) -> str:
+    """The flag of option ``name``: --name-with-dashes unless the spec names another."""
+    return "--" + (spec(name).flag_name or name.replace("_", "-"))
+
+
+def help_text(name: str) -> str:
+    """An option's help with its range and default, as both command lines show it."""
+    s, said = spec(name), []
+    if name in LIMITS:
+        said.append(describe(name))
+    if s.kind is not bool:
+        default = getattr(DEFAULTS, name)
+        shown = s.unset or ("none" if default is None else _shown(default))
+        said.append(f"default: {shown}")
+    return f"{s.help} [{'; '.join(said)}]" if said else s.help
+
+
+def _shown(value: Any) -> str:
+    return "-".join(f"{v:g}" for v in value) if isinstance(value, tuple) else str(value)
+
+
+# Settings of the optimizer that are not options by the same name, and the flag that sets them.
+SETTING_FLAGS = {
+    "palette": "--pens",
+    "pen_widths": "--pens",
+    "resume": "--resume",
+    "objective": "--objective",
+}
+
+
+def flagged(message: str, extra: Mapping[str, str] | None = None) -> str:
+    """An optimizer message with each `setting` it names turned into the flag that sets it."""
+    flags = {f.name: flag(f.name) for f in FIELDS} | SETTING_FLAGS | dict(extra or {})
+    return re.sub(r"`(\w+)`", lambda m: flags.get(m.group(1), m.group(1)), message)
+
+
+def parse_range(text: str, name: str) -> tuple:
+    """'1-3' -> (1, 3); '2' -> (2, 2); a pair from a sidecar as it is."""
+    kind = RANGES[name]
+    try:
+        if isinstance(text, list | tuple):
+            parts = [kind(p) for p in text]
+        else:
+            text = str(text)
+            parts = [kind(p) for p in text.split("-", 1)] if "-" in text.strip("-") else [kind(text)] * 2
+    except (ValueError, TypeError):
+        raise UserError(f"{flag(name)} takes a number or a range like 1-3, got {text!r}") from None
+    if len(parts) != 2 or not all(within(name, p) for p in parts) or parts[0] > parts[1]:
+        raise UserError(f"{flag(name)} takes numbers {describe(name)}, low end first, got {text!r}")
+    return tuple(parts)
+
+
+def resolve(given: Mapping[str, Any], study: Mapping[str, Any] | None = None) -> DrawingOptions:
+    """Defaults, then a study's options (``--from``), then the recipe named by ``preset``, then
+    the options given (None: not given): one checked ``DrawingOptions``."""
+    typed = {k: v for k, v in given.items() if v is not None}
+    unknown = set(typed) - NAMES
+    if unknown:
+        raise UserError(f"unknown options {', '.join(sorted(unknown))}")
+    preset = typed.get("preset")
+    recipe = load_recipe(preset, KINDS) if preset else {}
+    return resolve_levels([("study", dict(study or {})), (f"recipe {preset}", recipe), ("given", typed)])
+
+
+def resolve_levels(levels: list[tuple[str, dict[str, Any]]]) -> DrawingOptions:
+    """Merge ``levels`` over the defaults, lowest first, and check the result once."""
+    merged = DEFAULTS.to_json()
+    views_set: set[str] = set()
+    origin: dict[str, str] = {}
+    for where, level in levels:
+        if all(name in level for name in EXCLUSIVE) and where != "study":
+            said = f"{where} sets" if where != "given" else "give"
+            raise UserError(f"{said} both --paths and --ink; each sets the number of strokes, keep one")
+        if any(name in level for name in EXCLUSIVE):
+            merged.update(dict.fromkeys(EXCLUSIVE))
         merged.update(level)
+        views_set |= set(level) & set(_LUCENT)
+        origin.update(dict.fromkeys(level, where))
     if merged["views"] not in VIEWS:
         raise UserError(f"--views takes {' or '.join(VIEWS)}, got {merged['views']!r}")
     for name, value in VIEWS[merged["views"]].items():
-        if merged[name] is None:
-            merged[name] = "-".join(f"{v:g}" for v in value) if isinstance(value, tuple) else value
-    for o in EXCITE_OPTIONS:
-        value = merged[o.name]
-        if value is not None and o.kind in (int, float) and o.name in LIMITS and not within(o.name, value):
-            where = f" (from recipe {values['preset']})" if o.name in recipe and o.name not in given else ""
-            raise UserError(
-                f"{o.flag} must be {describe(o.name)}{NOTES.get(o.name, '')}, got {number(value)}{where}"
-            )
-    return merged
+        if name not in views_set:
+            merged[name] = value
+    for name in RANGES:
+        merged[name] = parse_range(merged[name], name)
+    for f in FIELDS:
+        _check(f.name, merged[f.name], origin.get(f.name, "given"))
+    if merged["colors"] not in COLORS:
+        raise UserError(f"--colors takes mono or free, got {merged['colors']!r}; for real pens use --pens")
+    if merged["pens"] is not None and merged["colors"] != "mono":
+        raise UserError("--pens sets the colours from the pen set; leave out --colors")
+    return DrawingOptions(**merged)
 
 
-def read_sidecar(path: str) -> dict[str, Any]:
-    """A drawing's JSON sidecar, as ``plotkit excite`` and ``plotkit gallery`` write them."""
-    try:
-        meta = json.loads(Path(path).read_text(encoding="utf-8"))
-        meta["settings"]["augment"]["batch"]
-    except FileNotFoundError:
-        raise UserError(f"--from {path}: no such file; give the .json beside a drawing") from None
-    except (OSError, ValueError, KeyError, TypeError):
+def _check(name: str, value: Any, where: str) -> None:
+    """Refuse a value of the wrong kind, or a number out of its range, naming its source."""
+    kind = spec(name).kind
+    if value is None or name in RANGES:
+        return
+    said = f" (from {where})" if where.startswith("recipe") else ""
+    numeric = kind in (int, float) and isinstance(value, int | float) and not isinstance(value, bool)
+    if kind in (int, float) and not numeric or kind in (str, bool) and not isinstance(value, kind):
+        raise UserError(f"{flag(name)} takes {kind.__name__}, got {value!r}{said}")
+    if name in LIMITS and not within(name, value):
         raise UserError(
-            f"--from {path} is not a drawing's sidecar; give the .json beside a drawing"
-        ) from None
-    return meta
-
-
-def study_values(path: str) -> dict[str, Any]:
-    """Option values that continue the drawing of sidecar ``path``: its settings, its pens,
-    its canvas as the new tile, fine-tuned as long as it was optimized."""
-    meta = read_sidecar(path)
-    s, a = meta["settings"], meta["settings"]["augment"]
-    span = lambda pair: "-".join(f"{v:g}" for v in pair)  # noqa: E731
-    return {
-        "model": s["model"],
-        "weights": s["weights"],
-        "objective": s["objective"],
-        "segments": span(s["segments"]),
-        "size": s["size"] * s["tile"],
-        "steps": s["steps"],
-        "finetune_steps": s["steps"],
-        "lr": s["lr"],
-        "stroke_width": s["stroke_width"],
-        "learn_widths": s["learn_widths"],
-        "colors": s["colors"] if s["colors"] != "pens" else "mono",
-        "pens": meta.get("pens"),
-        "batch": a["batch"],
-        "input_size": a["size"],
-        "perspective": a["perspective"],
-        "crop_scale": span(a["crop_scale"]),
-        "jitter": a["jitter"],
-        "pad": a["pad"],
-        "scale": span(a["scale"]),
-        "rotate": a["rotate"],
-        "seed": s["seed"],
-        "precision": s["precision"],
-    }
+            f"{flag(name)} must be {describe(name)}{NOTES.get(name, '')}, got {number(value)}{said}"
+        )
+    if name == "checkpoint_every" and not value > 0:
+        raise UserError(f"--checkpoint-every must be a positive number of seconds, got {number(value)}{said}")

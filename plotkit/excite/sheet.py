@@ -4,13 +4,14 @@ of every finished channel in the folder, so a rerun or a second range adds to th
 from __future__ import annotations
 
 import html
-import json
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from plotkit.excite.sidecar import read_sidecar
 
 THUMB = 160  # side of each channel's thumbnail on the sheet, pixels
 LABEL = 40  # height of the two label lines under each thumbnail
@@ -49,8 +50,8 @@ def finished_channels(out_dir: Path) -> list[Finished]:
         svg, png = sidecar.with_suffix(".svg"), sidecar.with_suffix(".png")
         if not match or not (svg.exists() and png.exists()):
             continue
-        meta = json.loads(sidecar.read_text(encoding="utf-8"))
-        gain, kind = activation_gain(float(meta["initial_activation"]), float(meta["final_activation"]))
+        meta = read_sidecar(sidecar, said="", fix=f"delete {sidecar.stem}.* to redraw it")
+        gain, kind = activation_gain(meta.initial_activation, meta.final_activation)
         found.append(Finished(int(match.group(1)), svg.name, png.name, gain, kind))
     return sorted(found, key=lambda f: f.channel)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -145,17 +146,17 @@ def load_plotter(name: str) -> Plotter:
     return read_plotter(_find("plotters", name))
 
 
-def read_recipe(path: Path, options: dict[str, Any]) -> dict[str, Any]:
-    """Option values from a recipe; ``options`` maps option names to their specs (with ``kind``)."""
+def read_recipe(path: Path, kinds: Mapping[str, type]) -> dict[str, Any]:
+    """Option values from a recipe; ``kinds`` maps option names to the type each takes."""
     data = _toml(path)
     recipe = {}
     for key, value in data.items():
         if key == "description":
             continue
         name = key.replace("-", "_")
-        if name not in options or name == "preset":
+        if name not in kinds or name == "preset":
             raise _bad(path, f"key {key!r}", "is not an option of plotkit excite")
-        kind = options[name].kind
+        kind = kinds[name]
         ok = isinstance(value, kind) or (
             kind is float and isinstance(value, int) and not isinstance(value, bool)
         )
@@ -165,5 +166,5 @@ def read_recipe(path: Path, options: dict[str, Any]) -> dict[str, Any]:
     return recipe
 
 
-def load_recipe(name: str, options: dict[str, Any]) -> dict[str, Any]:
-    return read_recipe(_find("recipes", name), options)
+def load_recipe(name: str, kinds: Mapping[str, type]) -> dict[str, Any]:
+    return read_recipe(_find("recipes", name), kinds)

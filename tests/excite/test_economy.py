@@ -16,7 +16,8 @@ from optim.render import render
 from optim.state import DARKEST_START, initial_state, optimizer, pen_weights, respawn, scene_of
 from optim.strokes import random_scene
 from plotkit.cli.app import app
-from plotkit.excite.settings import settings_from_options
+from plotkit.excite.request import request
+from plotkit.excite.settings import plan
 from tests.scenes import SMALL, TINY_EXCITE, interrupted_and_whole
 
 # plotkit option values of a small, fast run with an ink target
@@ -54,14 +55,14 @@ def test_strokes_for_ink_on_a_canvas_larger_than_its_trial():
 @pytest.mark.parametrize("ink", [0.2, 0.45])
 def test_a_run_ends_within_a_quarter_of_its_ink_target(ink):
     values = TINY_VALUES | {"steps": 60, "stroke_width": 2.0, "ink": ink}
-    result = excite(settings_from_options(values, 150.0).settings)
+    result = excite(plan(request(values), 150.0).settings)
     assert result.coverage == pytest.approx(ink, rel=0.25)
     assert result.coverage == pytest.approx(ink_coverage(result.scene))
 
 
 def test_a_tiled_and_fine_tuned_run_keeps_its_ink_target():
     values = TINY_VALUES | {"steps": 30, "pens": "black-fineliner"}
-    run = settings_from_options(values, 50.0)  # 0.3 mm on 50 mm: three 96 px tiles
+    run = plan(request(values), 50.0)  # 0.3 mm on 50 mm: three 96 px tiles
     assert (run.settings.tile, run.settings.finetune_steps) == (3, 30)
     result = excite(run.settings)
     assert result.coverage == pytest.approx(0.3, rel=0.25)
@@ -131,7 +132,7 @@ def test_respawn_ink_and_max_pens_resume_exactly(tmp_path):
 
 
 def test_the_default_command_is_deterministic(tmp_path, runner):
-    assert settings_from_options({}, 150.0) == settings_from_options({}, 150.0)
+    assert plan(request({}), 150.0) == plan(request({}), 150.0)
     args = [a for a in TINY_EXCITE if a not in ("--paths", "40")]  # the stroke count comes from --ink
     svgs = []
     for name in ("a", "b"):

@@ -68,7 +68,8 @@ def test_tiling_and_finetuning_fill_the_big_canvas_and_resume_exactly(tmp_path):
 def test_resume_refuses_a_checkpoint_made_with_other_settings(tmp_path):
     ckpt = tmp_path / "run.ckpt"
     excite(ExciteSettings(steps=2, **FAST), checkpoint=ckpt)
-    with pytest.raises(ExciteError, match=r"other settings \(steps\); use the same options"):
+    said = r"other settings \(steps\); use the same settings to go on, or delete run\.ckpt to start afresh"
+    with pytest.raises(ExciteError, match=said):
         excite(ExciteSettings(steps=3, **FAST), checkpoint=ckpt, resume=True)
 
 

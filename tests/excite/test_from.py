@@ -9,7 +9,7 @@ import vpype_cli
 
 from plotkit.cli.app import app
 from plotkit.excite.gallery import run_gallery
-from plotkit.excite.options import EXCITE_OPTIONS
+from plotkit.excite.request import request
 
 STUDY = dict(weights="random", layer="relu2_2", size=96, input_size=96, batch=1, steps=6)
 
@@ -18,7 +18,7 @@ STUDY = dict(weights="random", layer="relu2_2", size=96, input_size=96, batch=1,
 def study(tmp_path_factory):
     """ch2.json of a two-channel gallery."""
     out = tmp_path_factory.mktemp("gallery")
-    run_gallery({o.name: None for o in EXCITE_OPTIONS} | STUDY, [2, 3], out, 150.0, batch_channels=2)
+    run_gallery(request(STUDY), [2, 3], out, 150.0, batch_channels=2)
     return out / "ch2.json"
 
 

@@ -15,7 +15,7 @@ from optim.models import Truncated, load_model, resolve_layer
 from plotkit.cli.app import app
 from plotkit.errors import Interrupted, UserError
 from plotkit.excite.gallery import GalleryProgress, parse_channels, run_gallery
-from plotkit.excite.options import EXCITE_OPTIONS
+from plotkit.excite.request import DrawingRequest, request
 from plotkit.excite.sheet import LABEL, PAD, THUMB, sheet_size
 
 TINY = dict(weights="random", layer="relu2_2", paths=40, size=96, input_size=96, batch=1, steps=4)
@@ -25,9 +25,9 @@ TINY_ARGS = [
 ]
 
 
-def values(**given) -> dict:
-    """Option values as the CLI passes them: None for every option not given."""
-    return {o.name: None for o in EXCITE_OPTIONS} | TINY | given
+def values(**given) -> DrawingRequest:
+    """A tiny gallery's options, as the CLI passes them."""
+    return request(TINY | given)
 
 
 def test_channels_text_reads_ranges_and_lists():
@@ -107,7 +107,7 @@ def test_a_broken_sidecar_is_refused_by_name_and_left_alone(tmp_path, broken):
     sidecar = tmp_path / "ch0.json"
     sidecar.write_text(json.dumps(broken(json.loads(sidecar.read_text()))))
     text = sidecar.read_text()
-    with pytest.raises(UserError, match=r"ch0.json is not a gallery sidecar; delete ch0\.\* to redraw it"):
+    with pytest.raises(UserError, match=r"ch0.json is not a drawing's sidecar; delete ch0\.\* to redraw it"):
         run_gallery(values(), [0], tmp_path, 150.0)
     assert sidecar.read_text() == text
 

@@ -4,6 +4,7 @@ recipes overridden by what the user gives (issue 11, items 1 and 6)."""
 from __future__ import annotations
 
 import json
+import math
 import re
 
 import pytest
@@ -11,12 +12,17 @@ import pytest
 from optim.limits import LIMITS, number
 from plotkit.cli.app import app
 from plotkit.errors import UserError
-from plotkit.excite.options import BY_NAME, EXCITE_OPTIONS, resolve
-from plotkit.excite.settings import settings_from_options, tiles_for_pens
+from plotkit.excite.options import FIELDS, KINDS, flag, resolve
+from plotkit.excite.request import request
+from plotkit.excite.settings import plan, tiles_for_pens
 from plotkit.presets import load_pen_set
 from tests.scenes import TINY_EXCITE
 
-NUMERIC = [o for o in EXCITE_OPTIONS if o.kind in (int, float) and o.name in LIMITS]
+NUMERIC = [name for name, kind in KINDS.items() if kind in (int, float) and name in LIMITS]
+
+
+def planned(given: dict, drawing_mm: float):
+    return plan(request(given), drawing_mm)
 
 
 def _recipe(tmp_path, monkeypatch, text: str) -> str:
@@ -28,44 +34,48 @@ def _recipe(tmp_path, monkeypatch, text: str) -> str:
 
 def test_zero_is_a_value_not_a_missing_option():
     zeros = {"channel": 0, "jitter": 0, "perspective": 0.0, "seed": 0, "finetune_steps": 0}
-    assert {k: resolve(zeros)[k] for k in zeros} == zeros
-    run = settings_from_options({**zeros, "weights": "random"}, 150.0)
+    assert {k: getattr(resolve(zeros), k) for k in zeros} == zeros
+    run = planned({**zeros, "weights": "random"}, 150.0)
     assert run.settings.objective == "conv3_3:0"
     assert run.settings.augment.jitter == 0 and run.settings.augment.perspective == 0.0
 
 
-@pytest.mark.parametrize("option", NUMERIC, ids=lambda o: o.name)
+@pytest.mark.parametrize("option", NUMERIC)
 def test_each_option_at_its_edges(option):
-    low, high = LIMITS[option.name]
-    assert resolve({option.name: option.kind(low)})[option.name] == low  # the edge itself is kept
-    refused = [low - 1 if option.kind is int else low - 0.5, -1]
+    low, high = LIMITS[option]
+    kind = KINDS[option]
+    assert getattr(resolve({option: kind(low)}), option) == low  # the edge itself is kept
+    refused = [low - 1 if kind is int else low - 0.5, -1]
     if high is not None:
-        assert resolve({option.name: option.kind(high)})[option.name] == high
+        assert getattr(resolve({option: kind(high)}), option) == high
         refused.append(high * 10 + 1)
     if low > 0:
         refused.append(0)
     for value in refused:
         if value >= low and (high is None or value <= high):
             continue
-        value = option.kind(value)
-        with pytest.raises(UserError, match=rf"^{option.flag} must be .*got {re.escape(number(value))}"):
-            resolve({option.name: value})
+        value = kind(value)
+        with pytest.raises(UserError, match=rf"^{flag(option)} must be .*got {re.escape(number(value))}"):
+            resolve({option: value})
+    if kind is float:
+        with pytest.raises(UserError, match=rf"^{flag(option)} must be .*got nan"):
+            resolve({option: math.nan})
 
 
-@pytest.mark.parametrize("option", NUMERIC, ids=lambda o: o.name)
+@pytest.mark.parametrize("option", NUMERIC)
 def test_a_given_value_overrides_the_recipe_zero_included(option, tmp_path, monkeypatch):
-    low, high = LIMITS[option.name]
-    mine, theirs = option.kind(low), option.kind(high if high is not None else low + 5)
-    name = _recipe(tmp_path, monkeypatch, f"{option.name} = {theirs!r}\n")
-    assert resolve({"preset": name})[option.name] == theirs
-    assert resolve({"preset": name, option.name: mine})[option.name] == mine
+    low, high = LIMITS[option]
+    mine, theirs = KINDS[option](low), KINDS[option](high if high is not None else low + 5)
+    name = _recipe(tmp_path, monkeypatch, f"{option} = {theirs!r}\n")
+    assert getattr(resolve({"preset": name}), option) == theirs
+    assert getattr(resolve({"preset": name, option: mine}), option) == mine
 
 
 def test_flags_turn_a_recipes_flag_off(tmp_path, monkeypatch):
     name = _recipe(tmp_path, monkeypatch, "neuron = true\nlearn_widths = true\n")
-    assert resolve({"preset": name})["neuron"] is True
-    assert resolve({"preset": name, "neuron": False, "learn_widths": False})["neuron"] is False
-    run = settings_from_options({"preset": name, "neuron": False, "learn_widths": False}, 150.0)
+    assert resolve({"preset": name}).neuron is True
+    assert resolve({"preset": name, "neuron": False, "learn_widths": False}).neuron is False
+    run = planned({"preset": name, "neuron": False, "learn_widths": False}, 150.0)
     assert not run.settings.objective.endswith("@neuron") and not run.settings.learn_widths
 
 
@@ -97,7 +107,7 @@ def test_a_recipes_value_out_of_range_names_the_recipe(tmp_path, monkeypatch):
         (["--views", "wild"], "--views takes perspective or lucent, got 'wild'"),
         (["--precision", "fp8"], "unknown precision 'fp8'; use one of auto, fp32, bf16"),
         (["--paths", "10", "--ink", "0.3"], "give both --paths and --ink"),
-        (["--max-pens", "2"], "--max-pens chooses among a pen set's pens; give --pens too"),
+        (["--max-pens", "2"], "--max-pens needs pens to choose among; give --pens too"),
     ],
 )
 def test_out_of_range_is_one_line_naming_the_range(args, problem, tmp_path, runner):
@@ -128,32 +138,31 @@ def test_version(runner):
     assert result.exit_code == 0 and result.output.startswith("plotkit ")
 
 
-def test_options_table_names_every_option_once():
-    assert len(BY_NAME) == len(EXCITE_OPTIONS)
+def test_every_option_has_its_own_flag():
+    flags = [flag(f.name) for f in FIELDS]
+    assert len(set(flags)) == len(flags)
 
 
 def test_paths_and_ink_the_one_given_at_the_higher_level_wins(tmp_path, monkeypatch):
-    assert resolve({})["ink"] == 0.3 and resolve({})["paths"] is None
-    assert resolve({"paths": 120})["ink"] is None
+    assert resolve({}).ink == 0.3 and resolve({}).paths is None
+    assert resolve({"paths": 120}).ink is None
     name = _recipe(tmp_path, monkeypatch, "paths = 150\n")
-    assert resolve({"preset": name})["paths"] == 150 and resolve({"preset": name})["ink"] is None
+    assert resolve({"preset": name}).paths == 150 and resolve({"preset": name}).ink is None
     mine = resolve({"preset": name, "ink": 0.5})
-    assert mine["ink"] == 0.5 and mine["paths"] is None  # typed over recipe
+    assert mine.ink == 0.5 and mine.paths is None  # typed over recipe
     _recipe(tmp_path, monkeypatch, "paths = 150\nink = 0.4\n")
-    with pytest.raises(UserError, match="the recipe sets both --paths and --ink"):
+    with pytest.raises(UserError, match="recipe mine sets both --paths and --ink"):
         resolve({"preset": name})
 
 
 def test_pens_choose_the_tiles_and_fine_tuning_unless_given():
-    run = settings_from_options({"weights": "random", "pens": "black-fineliner"}, 100.0)
+    run = planned({"weights": "random", "pens": "black-fineliner"}, 100.0)
     assert run.settings.tile == 3  # 0.3 mm on 100 mm: 1.5 px needs 500 px, three 224 px tiles
     assert run.settings.finetune_steps == run.settings.steps
     assert min(run.settings.pen_widths) >= 1.5
-    given = settings_from_options(
-        {"weights": "random", "pens": "black-fineliner", "tile": 1, "finetune_steps": 0}, 100.0
-    )
+    given = planned({"weights": "random", "pens": "black-fineliner", "tile": 1, "finetune_steps": 0}, 100.0)
     assert given.settings.tile == 1 and given.settings.finetune_steps == 0
-    mono = settings_from_options({"weights": "random"}, 100.0)
+    mono = planned({"weights": "random"}, 100.0)
     assert mono.settings.tile == 1 and mono.settings.finetune_steps == 0
 
 
@@ -162,14 +171,14 @@ def test_pens_tile_up_to_the_limit_and_refuse_beyond_it():
     assert tiles_for_pens(pens, 224, 1433.6) == 32
     with pytest.raises(UserError, match="needs 33 x 33 tiles .* or give --tile"):
         tiles_for_pens(pens, 224, 1434.0)
-    given = settings_from_options({"weights": "random", "pens": "black-fineliner", "tile": 2}, 1434.0)
+    given = planned({"weights": "random", "pens": "black-fineliner", "tile": 2}, 1434.0)
     assert given.settings.tile == 2  # the user's --tile wins, however thin the pen then is
 
 
 def test_views_family_fills_what_was_not_given(tmp_path, monkeypatch):
-    lucent = settings_from_options({"weights": "random", "views": "lucent"}, 150.0).settings.augment
+    lucent = planned({"weights": "random", "views": "lucent"}, 150.0).settings.augment
     assert (lucent.pad, lucent.scale, lucent.rotate, lucent.perspective) == (12, (0.9, 1.1), 10.0, 0.0)
-    mine = settings_from_options({"weights": "random", "views": "lucent", "pad": 0, "rotate": 0.0}, 150.0)
+    mine = planned({"weights": "random", "views": "lucent", "pad": 0, "rotate": 0.0}, 150.0)
     assert (mine.settings.augment.pad, mine.settings.augment.rotate) == (0, 0.0)
     name = _recipe(tmp_path, monkeypatch, 'views = "lucent"\njitter = 3\n')
-    assert resolve({"preset": name})["jitter"] == 3 and resolve({"preset": name})["pad"] == 12
+    assert resolve({"preset": name}).jitter == 3 and resolve({"preset": name}).pad == 12

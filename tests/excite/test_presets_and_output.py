@@ -71,7 +71,7 @@ def test_bad_pen_options_exit_2_with_one_line(tmp_path, args, problem, runner):
 
 
 def test_bundled_plotters_and_recipes_load():
-    from plotkit.excite.options import BY_NAME
+    from plotkit.excite.options import KINDS
     from plotkit.presets import load_plotter, load_recipe
 
     assert {"axidraw-v3", "axidraw-v3-a3", "axidraw-se-a3", "axidraw-mini"} <= set(preset_files("plotters"))
@@ -79,9 +79,9 @@ def test_bundled_plotters_and_recipes_load():
     assert (v3.travel_x_mm, v3.travel_y_mm) == (300, 218)
     assert load_plotter("axidraw-mini").travel_y_mm == 101.6
     for name in preset_files("recipes"):
-        assert load_recipe(name, BY_NAME)
-    assert "tile" not in load_recipe("frame-tiled", BY_NAME)  # tiled as its pen needs
-    assert load_recipe("showcase-conv3_3-37", BY_NAME)["tile"] == 1  # the write-up's, as it was
+        assert load_recipe(name, KINDS)
+    assert "tile" not in load_recipe("frame-tiled", KINDS)  # tiled as its pen needs
+    assert load_recipe("showcase-conv3_3-37", KINDS)["tile"] == 1  # the write-up's, as it was
 
 
 @pytest.mark.parametrize(

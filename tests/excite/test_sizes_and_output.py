@@ -45,7 +45,7 @@ def test_running_out_of_memory_is_an_error_not_a_traceback(monkeypatch):
     settings = ExciteSettings(
         model="vgg16", weights="random", objective="relu2_2:2", paths=5, size=64, steps=2
     )
-    with pytest.raises(ExciteError, match="use a smaller --size, --tile, --paths, --batch or --input-size"):
+    with pytest.raises(ExciteError, match="use a smaller `size`, `tile`, `paths`, `batch` or `input_size`"):
         excite(settings, device="cpu")
 
 
