@@ -1,13 +1,36 @@
-"""Fixtures many tests share: a CLI runner and EiBotBoard emulators on pseudo-terminals."""
+"""Fixtures many tests share: a CLI runner, EiBotBoard emulators on pseudo-terminals, and
+models built once per test session."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 
 import pytest
+import torch
 from typer.testing import CliRunner
 
+import optim.models
 from plotkit.plotter.emulator import EBBEmulator, Faults
+
+
+@pytest.fixture(autouse=True, scope="session")
+def models_built_once() -> Iterator[None]:
+    """Tests build the same seeded networks hundreds of times, at seconds each: build each
+    once and hand out copies (the same weights; a run may move or reformat its copy)."""
+    built: dict[tuple, torch.nn.Module] = {}
+    build = optim.models._build
+
+    def once(name: str, trained: bool) -> torch.nn.Module:
+        key = (name, trained, torch.initial_seed())  # load_model seeds the build
+        if key not in built:
+            built[key] = build(name, trained)
+        return copy.deepcopy(built[key])
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(optim.models, "_build", once)
+    yield
+    patch.undo()
 
 
 @pytest.fixture
