@@ -26,11 +26,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from plot import EXAMPLE, place_on_a4  # benchmarks/plot.py: the bundled example on an A4 page
+
 from optim.threads import POLICY
 
 ROOT = Path(__file__).resolve().parents[1]
 WEIGHTS = ROOT.parent / "shared" / "weights" / "mobilenet_v2_imagenet.pth"
-EXAMPLE = ROOT / "plotkit" / "examples" / "strokes.svg"
 LIBGOMP = {"GOMP_SPINCOUNT": "300000"}  # libgomp's own spin, as if plotkit set nothing
 
 
@@ -76,8 +77,9 @@ def plot_seconds(speedup: float, beside_steps: int, policy: dict[str, str]) -> t
     from plotkit.plot.schedule import estimate
     from plotkit.presets import DEFAULT_PLOTTER, load_plotter
 
-    predicted = estimate(read_drawing(EXAMPLE), load_plotter(DEFAULT_PLOTTER)).seconds / speedup
     with tempfile.TemporaryDirectory() as folder:
+        svg = place_on_a4(EXAMPLE, 120.0, Path(folder) / "example.svg")
+        predicted = estimate(read_drawing(svg), load_plotter(DEFAULT_PLOTTER)).seconds / speedup
         emulator = subprocess.Popen(
             [sys.executable, "-m", "plotkit", "emulate", "--speedup", str(speedup)],
             stdout=subprocess.PIPE,
@@ -94,7 +96,7 @@ def plot_seconds(speedup: float, beside_steps: int, policy: dict[str, str]) -> t
             if other is not None:
                 time.sleep(5)  # the excite run past its start-up, at full work
             t0 = time.perf_counter()
-            plot = [sys.executable, "-m", "plotkit", "plot", str(EXAMPLE), "--port", port, "--yes"]
+            plot = [sys.executable, "-m", "plotkit", "plot", str(svg), "--port", port, "--yes"]
             subprocess.run(plot, cwd=folder, check=True, capture_output=True)
             seconds = time.perf_counter() - t0
         finally:

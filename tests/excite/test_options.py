@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from pathlib import Path
 
 import pytest
 
@@ -182,3 +183,20 @@ def test_views_family_fills_what_was_not_given(tmp_path, monkeypatch):
     assert (mine.settings.augment.pad, mine.settings.augment.rotate) == (0, 0.0)
     name = _recipe(tmp_path, monkeypatch, 'views = "lucent"\njitter = 3\n')
     assert resolve({"preset": name}).jitter == 3 and resolve({"preset": name}).pad == 12
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "needs pens to choose among",
+        "sets the colours from the pen set",
+        "does not combine with pens",
+        "each sets the number of strokes",
+        "must be a positive number of seconds",
+        "takes a number or a range like",
+    ],
+)
+def test_each_rule_about_settings_is_stated_once(rule):
+    root = Path(__file__).resolve().parents[2]
+    sources = [p for folder in ("optim", "plotkit") for p in (root / folder).rglob("*.py")]
+    assert sum(p.read_text(encoding="utf-8").count(rule) for p in sources) == 1
