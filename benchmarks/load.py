@@ -5,9 +5,9 @@ weights in ../shared when present) is timed once alone, then two and four copies
 together, each as the CLI runs it: a fresh process. Each layout is run twice, with plotkit's
 policy (``optim.threads``: a short OpenMP spin) and with libgomp's own (its default spin
 set in the environment, which plotkit keeps as a user's choice), so the figures compare in
-one run. Then ``plotkit plot`` draws the bundled example into the emulator, alone and beside
-an excite run: the plot's wall time against the planner's estimate shows whether the ETA
-stays honest under load.
+one run. Then the bundled example is plotted into the emulator (``--speedup`` times a real
+board), alone and beside an excite run: the plot's wall time against the board's own move
+time shows whether the ETA, which counts the planner's clock, stays honest under load.
 
 Prints a table, then one JSON line: per policy the seconds alone, the slowdown of two and
 four together (the slowest copy's time over the time alone), and the plot's times.
@@ -26,9 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from plot import EXAMPLE, place_on_a4  # benchmarks/plot.py: the bundled example on an A4 page
+from plot import EXAMPLE, emulate, place_on_a4  # benchmarks/plot.py: the example plotted on A4
 
 from optim.threads import POLICY
+from plotkit.presets import DEFAULT_PLOTTER
 
 ROOT = Path(__file__).resolve().parents[1]
 WEIGHTS = ROOT.parent / "shared" / "weights" / "mobilenet_v2_imagenet.pth"
@@ -70,22 +71,11 @@ def together(copies: int, steps: int, policy: dict[str, str]) -> float:
 
 
 def plot_seconds(speedup: float, beside_steps: int, policy: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds of plotting the example into the emulator, and the planner's estimate
-    scaled to the emulator's speed; with ``beside_steps``, an excite run of that many steps
-    runs meanwhile."""
-    from plotkit.plot.drawing import read_drawing
-    from plotkit.plot.schedule import estimate
-    from plotkit.presets import DEFAULT_PLOTTER, load_plotter
-
+    """Wall seconds of plotting the example into the emulator, and the board's own move time
+    scaled to the emulator's speed (what an honest ETA counts down); with ``beside_steps``, an
+    excite run of that many steps runs meanwhile."""
     with tempfile.TemporaryDirectory() as folder:
         svg = place_on_a4(EXAMPLE, 120.0, Path(folder) / "example.svg")
-        predicted = estimate(read_drawing(svg), load_plotter(DEFAULT_PLOTTER)).seconds / speedup
-        emulator = subprocess.Popen(
-            [sys.executable, "-m", "plotkit", "emulate", "--speedup", str(speedup)],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        port = emulator.stdout.readline().split(" on ")[1].split()[0]  # "EiBotBoard emulator on /dev/pts/N"
         beside = excite_command(Path(folder) / "beside.svg", beside_steps)
         other = (
             subprocess.Popen(beside, env=environment(policy), stdout=subprocess.DEVNULL)
@@ -95,16 +85,12 @@ def plot_seconds(speedup: float, beside_steps: int, policy: dict[str, str]) -> t
         try:
             if other is not None:
                 time.sleep(5)  # the excite run past its start-up, at full work
-            t0 = time.perf_counter()
-            plot = [sys.executable, "-m", "plotkit", "plot", str(svg), "--port", port, "--yes"]
-            subprocess.run(plot, cwd=folder, check=True, capture_output=True)
-            seconds = time.perf_counter() - t0
+            emulated, _, wall = emulate(svg, DEFAULT_PLOTTER, speedup)
         finally:
-            for proc in (other, emulator):
-                if proc is not None:
-                    proc.terminate()
-                    proc.wait()
-    return seconds, predicted
+            if other is not None:
+                other.terminate()
+                other.wait()
+    return wall, emulated / speedup
 
 
 def main() -> None:
@@ -125,13 +111,13 @@ def main() -> None:
             row[f"x{copies}_slowdown"] = round(together(copies, args.steps, policy) / alone, 2)
         plot_alone, predicted = plot_seconds(args.speedup, 0, policy)
         plot_loaded, _ = plot_seconds(args.speedup, 10 * args.steps, policy)
-        row |= {"plot_predicted_s": round(predicted, 1), "plot_alone_s": round(plot_alone, 1)}
+        row |= {"plot_board_s": round(predicted, 1), "plot_alone_s": round(plot_alone, 1)}
         row["plot_beside_excite_s"] = round(plot_loaded, 1)
         figures[name] = row
         together_text = ", ".join(f"{c} together {row[f'x{c}_slowdown']:.2f}x" for c in args.copies)
         print(
             f"{name:8s} {policy}: alone {alone:.1f} s, {together_text}; plot {plot_alone:.1f} s alone, "
-            f"{plot_loaded:.1f} s beside an excite (planner: {predicted:.1f} s)"
+            f"{plot_loaded:.1f} s beside an excite (the board's own time: {predicted:.1f} s)"
         )
     figures["alone_plotkit_vs_libgomp"] = round(
         figures["plotkit"]["alone_s"] / figures["libgomp"]["alone_s"], 3

@@ -22,14 +22,15 @@ def hex_to_rgb(color: str) -> tuple[float, float, float]:
     return tuple(int(color[i : i + 2], 16) / 255 for i in (1, 3, 5))  # type: ignore[return-value]
 
 
-def millimetres(text: str, option: str) -> float:
-    """A vpype length ('15cm', '6in', '200mm', '300' px) in millimetres."""
+def millimetres(text: str, option: str, zero_ok: bool = False) -> float:
+    """A vpype length ('15cm', '6in', '200mm', '300' px) in millimetres, more than 0 (or 0 too,
+    with ``zero_ok``)."""
     try:
         mm = vp.convert_length(text) / PX_PER_MM
     except ValueError:
         raise UserError(f"{option} takes a length like 15cm, 6in or 200mm, got {text!r}") from None
-    if mm <= 0:
-        raise UserError(f"{option} must be positive, got {text!r}")
+    if mm < 0 or mm == 0 and not zero_ok or mm != mm:
+        raise UserError(f"{option} must be {'0 or more' if zero_ok else 'positive'}, got {text!r}")
     return mm
 
 

@@ -111,7 +111,7 @@ def neuronexc(
         size_mm = placement.side / PX_PER_MM
         run = plan(request(values), size_mm)
         with excite_bar(stderr, quiet) as progress:
-            result = run_excite(
+            result, _ = run_excite(
                 run, save=save, save_option="--save", size_mm=size_mm, resume=resume, progress=progress
             )
         layers = pen_line_collections(result, run.pens, placement)

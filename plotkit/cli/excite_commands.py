@@ -88,27 +88,51 @@ def excite(
             help="Side of the finished drawing on paper (15cm, 6in, 200mm).", rich_help_panel="Output"
         ),
     ] = "15cm",
+    page_size: Annotated[
+        str,
+        typer.Option(
+            help="Paper the drawing is centred on: a4, a3, letter, WxH (30x40cm), or tight (the drawing's "
+            "own size).",
+            rich_help_panel="Output",
+        ),
+    ] = "a4",
+    portrait: Annotated[
+        bool,
+        typer.Option(
+            "--portrait", help="Turn the page upright (default: landscape).", rich_help_panel="Output"
+        ),
+    ] = False,
+    margin: Annotated[
+        str, typer.Option(help="Space kept free around the drawing on the page.", rich_help_panel="Output")
+    ] = "15mm",
     resume: Annotated[
         bool,
         typer.Option("--resume", help="Continue from the checkpoint beside OUTPUT.", rich_help_panel="Run"),
     ] = False,
     quiet: Quiet = False,
 ) -> None:
-    """Optimize pen strokes that make a neuron fire; write SVG, PNG and JSON."""
-    from plotkit.excite.job import run_excite
+    """Optimize pen strokes that make a neuron fire; write the SVG to plot, its strokes, a PNG and JSON."""
+    from plotkit.excite.job import run_excite, summary
+    from plotkit.excite.placement import page_named
     from plotkit.excite.settings import plan
 
     size_mm = millimetres(drawing_size, "--drawing-size")
+    page = page_named(page_size, not portrait, millimetres(margin, "--margin", zero_ok=True))
+    page.place(size_mm)  # a drawing larger than the page is refused before any work
     run = plan(asked, size_mm)
     with excite_bar(stderr, quiet) as progress:
-        result = run_excite(
-            run, save=output, save_option="--output", size_mm=size_mm, resume=resume, progress=progress
+        result, sidecar = run_excite(
+            run,
+            save=output,
+            save_option="--output",
+            size_mm=size_mm,
+            resume=resume,
+            progress=progress,
+            page=page,
         )
     console.print(
-        f"Wrote {output}, {output.with_suffix('.png')} and {output.with_suffix('.json')}: activation "
-        f"{result.initial_activation:.4g} -> {result.final_activation:.4g}, {result.scene.n_paths} strokes "
-        f"inking {result.coverage:.0%}, in {result.seconds:.0f} s ({result.weights_label} weights, "
-        f"{result.precision})",
+        f"Wrote {output} and beside it {sidecar.strokes_svg}, {sidecar.png} and "
+        f"{output.with_suffix('.json').name}: {summary(result, sidecar.plot)}",
         highlight=False,
     )
 

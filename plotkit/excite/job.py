@@ -11,8 +11,10 @@ from optim.excite import Progress as StepProgress
 from optim.threads import use_threads
 from plotkit.errors import Interrupted, UserError
 from plotkit.excite.outputs import write_drawing
+from plotkit.excite.placement import A4, Page
 from plotkit.excite.settings import ExciteRun
-from plotkit.excite.sidecar import Sidecar
+from plotkit.excite.sidecar import PlotCost, Sidecar
+from plotkit.units import format_duration
 
 
 def checkpoint_beside(svg: Path) -> Path:
@@ -20,9 +22,10 @@ def checkpoint_beside(svg: Path) -> Path:
     return svg.with_name(svg.name + ".ckpt")
 
 
-def keep_drawing(result: ExciteResult, run: ExciteRun, svg: Path, size_mm: float) -> Sidecar:
-    """Write ``svg`` with its PNG and JSON sidecar (returned), then drop the checkpoint."""
-    sidecar = write_drawing(result, svg, run, size_mm)
+def keep_drawing(result: ExciteResult, run: ExciteRun, svg: Path, size_mm: float, page: Page = A4) -> Sidecar:
+    """Write ``svg`` on ``page`` with its strokes, PNG and JSON sidecar (returned), then drop
+    the checkpoint."""
+    sidecar = write_drawing(result, svg, run, size_mm, page)
     checkpoint_beside(svg).unlink(missing_ok=True)
     return sidecar
 
@@ -35,9 +38,10 @@ def run_excite(
     size_mm: float,
     resume: bool,
     progress: Callable[[StepProgress], None] | None = None,
-) -> ExciteResult:
-    """Optimize; with ``save``, checkpoint beside it and write SVG, PNG and JSON there at the
-    end. Ctrl-C raises ``Interrupted`` saying how to resume."""
+    page: Page = A4,
+) -> tuple[ExciteResult, Sidecar | None]:
+    """Optimize; with ``save``, checkpoint beside it and write the drawing's files there at the
+    end (returns their sidecar). Ctrl-C raises ``Interrupted`` saying how to resume."""
     if save is not None and not save.parent.is_dir():
         raise UserError(f"folder {save.parent} does not exist; create it or choose another {save_option}")
     if resume and save is None:
@@ -69,6 +73,19 @@ def run_excite(
         else:
             said = f"Progress is saved in {checkpoint}; run the same command with --resume."
         raise Interrupted(f"Interrupted. {said}") from None
-    if save is not None:
-        keep_drawing(result, run, save, size_mm)
-    return result
+    return result, keep_drawing(result, run, save, size_mm, page) if save is not None else None
+
+
+def summary(result: ExciteResult, cost: PlotCost | None) -> str:
+    """One line of what a run made: activation, strokes, ink, time and, for pens, the plot."""
+    line = (
+        f"activation {result.initial_activation:.4g} -> {result.final_activation:.4g}, "
+        f"{result.scene.n_paths} strokes inking {result.coverage:.0%}, in {result.seconds:.0f} s "
+        f"({result.weights_label} weights, {result.precision})"
+    )
+    if cost is not None:
+        line += (
+            f"; plots in {format_duration(cost.seconds)} on {cost.plotter} ({cost.pen_down_m:.1f} m of line, "
+            f"{cost.lifts} pen lifts)"
+        )
+    return line

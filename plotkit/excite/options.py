@@ -16,6 +16,7 @@ higher level (typed over recipe over study over default) wins, and typing both i
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,10 +26,13 @@ from optim.limits import LIMITS, MIN_PEN_PX, describe, number, within
 from optim.views import VIEWS
 from plotkit.errors import UserError
 from plotkit.presets import load_recipe
+from plotkit.units import millimetres
 
 NOTES = {"channel": " (channels start at 0)"}  # said with an out-of-range value
 EXCLUSIVE = ("paths", "ink")  # two ways to say how many strokes: one wins
 RANGES = {"segments": int, "crop_scale": float, "scale": float}  # typed as '1-3', kept as (1, 3)
+LENGTHS = ("view_size",)  # typed as a length (10cm), kept in millimetres
+VIEW_MM = 200.0  # paper one view covers by default: a 20 cm drawing is one view, bold from a metre
 COLORS = ("mono", "free")  # real pens come from --pens
 GROUPS = ("Objective", "Drawing and pens", "Views", "Optimization", "Output", "Run")  # help panels, in order
 
@@ -95,7 +99,11 @@ class DrawingOptions:
     )
     size: int = option(224, int, "Canvas side in pixels (of one tile).", "Drawing and pens")
     stroke_width: float = option(
-        MIN_PEN_PX, float, "Stroke width in canvas pixels, without --pens.", "Drawing and pens"
+        MIN_PEN_PX,
+        float,
+        "Stroke width in canvas pixels; with --pens the least a stroke is drawn at: a stroke wider "
+        "than its pen is drawn in several passes of it.",
+        "Drawing and pens",
     )
     learn_widths: bool = option(
         False, bool, "Let widths vary in 0.5x to 4x, without --pens.", "Drawing and pens"
@@ -109,12 +117,20 @@ class DrawingOptions:
     max_pens: int | None = option(
         None, int, "With --pens: keep only the K pens the drawing uses most.", "Drawing and pens", unset="all"
     )
+    view_size: float | None = option(
+        None,
+        str,
+        "Paper one network view covers (a length: 10cm): the size of the motifs. A larger drawing "
+        "is tiled with views this size and fine-tuned.",
+        "Drawing and pens",
+        unset=f"{VIEW_MM / 10:g}cm; with --from, the whole drawing",
+    )
     tile: int | None = option(
         None,
         int,
         "Repeat the drawing N x N times, then fine-tune the big canvas.",
         "Drawing and pens",
-        unset=f"with --pens, enough for the thinnest pen to be {MIN_PEN_PX:g} px wide; else 1",
+        unset="as --view-size asks",
     )
     steps: int = option(500, int, "Optimization steps.", "Optimization")
     finetune_steps: int | None = option(
@@ -292,6 +308,9 @@ def resolve_levels(levels: list[tuple[str, dict[str, Any]]]) -> DrawingOptions:
             merged[name] = value
     for name in RANGES:
         merged[name] = parse_range(merged[name], name)
+    for name in LENGTHS:
+        if isinstance(merged[name], str):
+            merged[name] = millimetres(merged[name], flag(name))
     for f in FIELDS:
         _check(f.name, merged[f.name], origin.get(f.name, "given"))
     if merged["colors"] not in COLORS:
@@ -304,9 +323,13 @@ def resolve_levels(levels: list[tuple[str, dict[str, Any]]]) -> DrawingOptions:
 def _check(name: str, value: Any, where: str) -> None:
     """Refuse a value of the wrong kind, or a number out of its range, naming its source."""
     kind = spec(name).kind
+    said = f" (from {where})" if where.startswith("recipe") else ""
     if value is None or name in RANGES:
         return
-    said = f" (from {where})" if where.startswith("recipe") else ""
+    if name in LENGTHS:
+        if not (isinstance(value, int | float) and 0 < value < math.inf):
+            raise UserError(f"{flag(name)} must be a positive length, like 10cm, got {value!r}{said}")
+        return
     numeric = kind in (int, float) and isinstance(value, int | float) and not isinstance(value, bool)
     if kind in (int, float) and not numeric or kind in (str, bool) and not isinstance(value, kind):
         raise UserError(f"{flag(name)} takes {kind.__name__}, got {value!r}{said}")

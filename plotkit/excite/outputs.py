@@ -1,4 +1,5 @@
-"""Write an optimization result: SVG for vpype and plotters, PNG preview, JSON sidecar."""
+"""Write an optimization result: the SVG to plot, the optimized strokes, a PNG preview and
+the JSON sidecar."""
 
 from __future__ import annotations
 
@@ -8,32 +9,36 @@ import platform
 from pathlib import Path
 
 import torch
+import vpype as vp
+import vpype_cli
 
 from optim.excite import ExciteResult, pick_device
 from optim.render.svg import scene_to_svg
+from plotkit.excite.placement import A4, Page, Placement, pen_layers, pen_line_collections
 from plotkit.excite.rasterize import to_pil
 from plotkit.excite.settings import ExciteRun
-from plotkit.excite.sidecar import Sidecar, write_sidecar
-from plotkit.presets import PenSet
+from plotkit.excite.sidecar import PlotCost, Sidecar, write_sidecar
+from plotkit.plot.drawing import read_drawing
+from plotkit.plot.schedule import estimate
+from plotkit.presets import DEFAULT_PLOTTER, PenSet, load_plotter
 
 
-def pen_layers(result: ExciteResult, pens: PenSet | None) -> list[tuple[str, list[int]]]:
-    """One layer per pen that draws something, in the pen set's order."""
-    if result.pens is None:
-        return [
-            ("free colours" if result.settings.colors == "free" else "pen", list(range(result.scene.n_paths)))
-        ]
-    assert pens is not None
-    choice = result.pens.tolist()
-    layers = [(pen.name, [i for i, c in enumerate(choice) if c == p]) for p, pen in enumerate(pens.pens)]
-    return [(name, members) for name, members in layers if members]
-
-
-def write_drawing(result: ExciteResult, svg_path: Path, run: ExciteRun, size_mm: float) -> Sidecar:
-    """``svg_path``, a PNG and a JSON sidecar beside it; returns the sidecar."""
+def write_drawing(
+    result: ExciteResult, svg_path: Path, run: ExciteRun, size_mm: float, page: Page = A4
+) -> Sidecar:
+    """The drawing to plot at ``svg_path`` (each pen's strokes in plotting order, on ``page``),
+    beside it the optimized strokes (``.strokes.svg``), a PNG of what the network saw and the
+    JSON sidecar; returns the sidecar. Free colours, which no pen draws, are written as the
+    strokes alone."""
     scene = result.scene
     layers = pen_layers(result, run.pens)
-    svg_path.write_text(scene_to_svg(scene, layers, size_mm), encoding="utf-8")
+    free = result.settings.colors == "free"
+    strokes = svg_path if free else svg_path.with_name(svg_path.stem + ".strokes.svg")
+    strokes.write_text(scene_to_svg(scene, layers, size_mm), encoding="utf-8")
+    cost = None
+    if not free:
+        write_plot(result, run.pens, page.place(size_mm), svg_path)
+        cost = plot_cost(svg_path)
     png = svg_path.with_suffix(".png")
     to_pil(scene).save(png)
     sidecar = Sidecar(
@@ -43,6 +48,7 @@ def write_drawing(result: ExciteResult, svg_path: Path, run: ExciteRun, size_mm:
         initial_activation=result.initial_activation,
         final_activation=result.final_activation,
         strokes=scene.n_paths,
+        strokes_svg=strokes.name,
         ink_coverage=round(result.coverage, 4),
         seconds=round(result.seconds, 2),
         device=str(pick_device(run.device)),
@@ -54,6 +60,27 @@ def write_drawing(result: ExciteResult, svg_path: Path, run: ExciteRun, size_mm:
         python=platform.python_version(),
         svg=svg_path.name,
         png=png.name,
+        plot=cost,
     )
     write_sidecar(svg_path.with_suffix(".json"), sidecar)
     return sidecar
+
+
+def write_plot(result: ExciteResult, pens: PenSet | None, placement: Placement, svg_path: Path) -> None:
+    """The plotter's SVG: one layer per pen, lines merged and sorted as vpype's linemerge and
+    linesort would, so ``plotkit plot`` draws it in the short order as it is."""
+    doc = vp.Document(page_size=placement.page)
+    for collection, props in pen_line_collections(result, pens, placement):
+        layer_id = doc.free_id()
+        doc.add(collection, layer_id)
+        for key, value in props.items():
+            doc.layers[layer_id].set_property(key, value)
+    doc = vpype_cli.execute("linemerge linesort", document=doc)
+    with open(svg_path, "w", encoding="utf-8") as f:
+        vp.write_svg(f, doc, page_size=placement.page, source_string="plotkit excite")
+
+
+def plot_cost(svg_path: Path, plotter: str = DEFAULT_PLOTTER) -> PlotCost:
+    """What plotting ``svg_path`` as written costs on ``plotter``, as ``plotkit estimate`` says."""
+    e = estimate(read_drawing(svg_path), load_plotter(plotter))
+    return PlotCost(plotter, round(e.seconds, 1), round(e.pen_down_mm / 1000, 3), e.lifts)

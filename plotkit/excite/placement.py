@@ -1,19 +1,33 @@
-"""Put an optimized drawing on paper: real units, one vpype layer per pen."""
+"""Put an optimized drawing on paper: real units, one vpype layer per pen, each stroke in as
+many passes of its pen as its width needs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import vpype as vp
 
 from optim.excite import ExciteResult
 from optim.render.flatten import polylines
 from plotkit.errors import UserError
-from plotkit.excite.outputs import pen_layers
+from plotkit.excite.passes import passes
 from plotkit.presets import PenSet
 from plotkit.units import PX_PER_MM
 
 TOLERANCE_MM = 0.02  # flattening error, well under a plotter's step and a pen's wobble
+
+
+def pen_layers(result: ExciteResult, pens: PenSet | None) -> list[tuple[str, list[int]]]:
+    """One layer per pen that draws something, in the pen set's order."""
+    if result.pens is None:
+        return [
+            ("free colours" if result.settings.colors == "free" else "pen", list(range(result.scene.n_paths)))
+        ]
+    assert pens is not None
+    choice = result.pens.tolist()
+    layers = [(pen.name, [i for i, c in enumerate(choice) if c == p]) for p, pen in enumerate(pens.pens)]
+    return [(name, members) for name, members in layers if members]
 
 
 @dataclass(frozen=True)
@@ -26,14 +40,57 @@ class Placement:
     side: float
 
 
-def place(page: tuple[float, float], landscape: bool, margin: float, width: float | None) -> Placement:
-    """Centre the drawing on the page: ``width`` wide, or as large as the margins allow."""
+@dataclass(frozen=True)
+class Page:
+    """The paper a drawing is written on: a size in vpype pixels (None: the drawing's own),
+    turned to landscape or portrait, and the margin kept free."""
+
+    size: tuple[float, float] | None = vp.PAGE_SIZES["a4"]
+    landscape: bool = True
+    margin: float = 15 * PX_PER_MM
+
+    def place(self, side_mm: float) -> Placement:
+        """The drawing, ``side_mm`` wide, centred on this page."""
+        side = side_mm * PX_PER_MM
+        if self.size is None:
+            return Placement((side, side), 0.0, 0.0, side)
+        return place(self.size, self.landscape, self.margin, side, "--drawing-size")
+
+
+A4 = Page()  # A4 landscape, as an AxiDraw V3 takes it, with 15 mm margins
+TIGHT = "tight"  # the page is the drawing
+
+
+def page_named(size: str, landscape: bool = True, margin_mm: float = 15.0) -> Page:
+    """A page by name as vpype takes them (a4, a3, letter, 30x40cm), or ``tight``."""
+    if size == TIGHT:
+        return Page(None)
+    try:
+        paper = vp.convert_page_size(size)
+    except ValueError:
+        raise UserError(f"--page-size takes a4, a3, letter, WxH (30x40cm) or {TIGHT}, got {size!r}") from None
+    if margin_mm < 0:
+        raise UserError(f"--margin must be 0 or more, got {margin_mm:g}mm; give the space to keep free")
+    return Page(paper, landscape, margin_mm * PX_PER_MM)
+
+
+def place(
+    page: tuple[float, float],
+    landscape: bool,
+    margin: float,
+    width: float | None,
+    width_option: str = "--width",
+) -> Placement:
+    """Centre the drawing on the page: ``width`` wide (``width_option`` sets it), or as large
+    as the margins allow."""
     if margin < 0:
         raise UserError(
             f"--margin must be 0 or more, got {margin / PX_PER_MM:g}mm; give the space to keep free"
         )
     if width is not None and width <= 0:
-        raise UserError(f"--width must be more than 0, got {width / PX_PER_MM:g}mm; give the drawing's side")
+        raise UserError(
+            f"{width_option} must be more than 0, got {width / PX_PER_MM:g}mm; give the drawing's side"
+        )
     w, h = sorted(page, reverse=landscape)
     room = min(w, h) - 2 * margin
     if room <= 0:
@@ -44,7 +101,7 @@ def place(page: tuple[float, float], landscape: bool, margin: float, width: floa
     if side > room + 1e-6:
         raise UserError(
             f"a {side / PX_PER_MM:.1f} mm drawing is larger than the {room / PX_PER_MM:.1f} mm "
-            f"the {_mm(w, h)} page leaves inside its margins; use a smaller --width or --margin, "
+            f"the {_mm(w, h)} page leaves inside its margins; use a smaller {width_option} or --margin, "
             "or a larger --page-size"
         )
     return Placement((w, h), (w - side) / 2, (h - side) / 2, side)
@@ -57,26 +114,26 @@ def _mm(w: float, h: float) -> str:
 def pen_line_collections(
     result: ExciteResult, pens: PenSet | None, placement: Placement
 ) -> list[tuple[vp.LineCollection, dict[str, object]]]:
-    """One line collection per pen, clipped to the drawing's square, with vpype layer properties."""
+    """One line collection per pen, clipped to the drawing's square, with vpype layer
+    properties; a stroke wider than its pen is drawn in passes of it (``passes``)."""
     if result.settings.colors == "free":
         raise UserError("free colours have no pen to draw them; use --pens SET or --colors mono")
     scene = result.scene
     scale = placement.side / scene.width
-    origin = complex(placement.x, placement.y)
-    lines = [
-        origin + scale * (p[:, 0].double().numpy() + 1j * p[:, 1].double().numpy())
-        for p in polylines(scene, TOLERANCE_MM * PX_PER_MM / scale)
-    ]
+    origin = np.array([placement.x, placement.y])
+    lines = [origin + scale * p.double().numpy() for p in polylines(scene, TOLERANCE_MM * PX_PER_MM / scale)]
+    widths = (scene.widths.double() * scale).tolist()
     out = []
     for name, members in pen_layers(result, pens):
-        collection = vp.LineCollection([lines[i] for i in members])
-        collection.crop(placement.x, placement.y, placement.x + placement.side, placement.y + placement.side)
         if pens is not None:
             pen = next(p for p in pens.pens if p.name == name)
             color, width = pen.color, pen.width_mm * PX_PER_MM
         else:
             r, g, b = (round(float(v) * 255) for v in scene.colors[members[0]])
-            color, width = f"#{r:02x}{g:02x}{b:02x}", float(scene.widths[members[0]]) * scale
+            color, width = f"#{r:02x}{g:02x}{b:02x}", widths[members[0]]
+        drawn = [path for i in members for path in passes(lines[i], widths[i], width)]
+        collection = vp.LineCollection([path[:, 0] + 1j * path[:, 1] for path in drawn])
+        collection.crop(placement.x, placement.y, placement.x + placement.side, placement.y + placement.side)
         props = {
             vp.METADATA_FIELD_NAME: name,
             vp.METADATA_FIELD_COLOR: vp.Color(color),

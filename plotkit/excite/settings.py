@@ -1,8 +1,10 @@
 """From what the user asked to a run of the optimizer: its settings, pen set and device.
 
-The paper decides the canvas: with real pens, the drawing is tiled until the thinnest pen
-is at least ``MIN_PEN_PX`` wide where it is optimized, and the number of strokes is what
-covers ``--ink`` of it at the pens' widths (unless --tile, --paths or --size say otherwise).
+The paper decides the canvas: one network view covers ``--view-size`` of paper (the
+motifs' size), a larger drawing is tiled with such views, and strokes are at least
+``--stroke-width`` pixels wide whatever the pen, drawn in several passes of a thinner pen.
+The number of strokes is what covers ``--ink`` of the drawing at those widths (unless
+--tile, --paths or --size say otherwise).
 """
 
 from __future__ import annotations
@@ -16,26 +18,24 @@ from optim.augment import Augment
 from optim.coverage import strokes_for_ink
 from optim.errors import SvgError
 from optim.excite import ExciteSettings
-from optim.limits import LIMITS, MIN_PEN_PX
+from optim.limits import LIMITS
 from optim.render import StrokeScene
 from optim.render.svg import read_svg
 from plotkit.errors import UserError
-from plotkit.excite.options import DrawingOptions
+from plotkit.excite.options import VIEW_MM, DrawingOptions
 from plotkit.excite.request import DrawingRequest
 from plotkit.excite.sidecar import Sidecar
 from plotkit.presets import PenSet, load_pen_set
 
 
-def tiles_for_pens(pen_set: PenSet, size: int, drawing_mm: float) -> int:
-    """Tiles per side that make the thinnest pen ``MIN_PEN_PX`` wide on the canvas."""
-    thinnest = min(p.width_mm for p in pen_set.pens)
-    needed = max(1, math.ceil(MIN_PEN_PX * drawing_mm / thinnest / size))
+def tiles_for_view(drawing_mm: float, view_mm: float) -> int:
+    """Views per side that cover a drawing ``drawing_mm`` wide with views ``view_mm`` wide."""
+    needed = max(1, math.ceil(drawing_mm / view_mm - 1e-9))
     most = int(LIMITS["tile"][1])
     if needed > most:
         raise UserError(
-            f"a {drawing_mm:g} mm drawing needs {needed} x {needed} tiles of {size} px for the "
-            f"{thinnest:g} mm pen to be {MIN_PEN_PX:g} px wide, more than {most} x {most}; use a smaller "
-            "--drawing-size or a larger --size, or give --tile"
+            f"a {drawing_mm:g} mm drawing in views of {view_mm:g} mm needs {needed} x {needed} tiles, "
+            f"more than {most} x {most}; use a larger --view-size or a smaller --drawing-size, or give --tile"
         )
     return needed
 
@@ -56,10 +56,17 @@ def plan(asked: DrawingRequest, drawing_mm: float) -> ExciteRun:
     """The run for a drawing whose canvas side measures ``drawing_mm`` on paper."""
     v = asked.options
     pen_set = load_pen_set(v.pens) if v.pens else None
-    tile = v.tile if v.tile is not None else tiles_for_pens(pen_set, v.size, drawing_mm) if pen_set else 1
+    view_mm = v.view_size or (drawing_mm if asked.study is not None else min(drawing_mm, VIEW_MM))
+    if pen_set is not None and view_mm <= max(p.width_mm for p in pen_set.pens):
+        widest = max(p.width_mm for p in pen_set.pens)
+        raise UserError(
+            f"--view-size {view_mm:g} mm is no wider than the {widest:g} mm pen; give views many pens wide"
+        )
+    tile = v.tile if v.tile is not None else tiles_for_view(drawing_mm, view_mm)
     finetune = v.finetune_steps if v.finetune_steps is not None else v.steps if tile > 1 else 0
     px_per_mm = v.size * tile / drawing_mm
-    pen_widths = tuple(p.width_mm * px_per_mm for p in pen_set.pens) if pen_set else ()
+    # a stroke is at least --stroke-width px wide, however thin its pen: wider, it is drawn in passes
+    pen_widths = tuple(max(p.width_mm * px_per_mm, v.stroke_width) for p in pen_set.pens) if pen_set else ()
     initial = study_scene(v.start, asked.study, v.size) if asked.study is not None else None
     paths = initial.n_paths if initial is not None else v.paths
     if paths is None:
@@ -96,7 +103,7 @@ def plan(asked: DrawingRequest, drawing_mm: float) -> ExciteRun:
 
 def study_scene(path: str, sidecar: Sidecar, size: int) -> StrokeScene:
     """The strokes of the drawing of ``sidecar`` (read from ``path``), on a canvas of ``size`` px."""
-    svg = Path(path).parent / sidecar.svg
+    svg = Path(path).parent / sidecar.strokes_svg
     try:
         scene = read_svg(svg)
     except (OSError, SvgError) as exc:

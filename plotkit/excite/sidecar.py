@@ -29,6 +29,16 @@ class GalleryEntry:
 
 
 @dataclass(frozen=True)
+class PlotCost:
+    """What plotting the drawing costs, as ``plotkit estimate`` measures it."""
+
+    plotter: str
+    seconds: float
+    pen_down_m: float
+    lifts: int
+
+
+@dataclass(frozen=True)
 class Sidecar:
     options: DrawingOptions  # as resolved for this drawing: what --from continues
     settings: dict[str, Any]  # the optimizer's settings, as JSON: compared before reusing a result
@@ -45,8 +55,10 @@ class Sidecar:
     layers: dict[str, int]
     torch: str
     python: str
-    svg: str  # file names beside the sidecar
-    png: str
+    svg: str  # file names beside the sidecar: the drawing to plot,
+    png: str  # what the network saw,
+    strokes_svg: str  # and the optimized strokes, which --from continues
+    plot: PlotCost | None = None  # None for free colours, which no pen draws
     gallery: GalleryEntry | None = None
 
     def __post_init__(self) -> None:
@@ -81,9 +93,10 @@ def read_sidecar(path: Path, said: str = "--from ", fix: str = "give the .json b
         if schema == 1:
             data = _from_schema_1(data)
         fields = {k: v for k, v in data.items() if k != "schema"}
-        gallery = fields.pop("gallery", None)
+        gallery, plot = fields.pop("gallery", None), fields.pop("plot", None)
         return Sidecar(
             **fields | {"options": DrawingOptions.from_json(fields["options"])},
+            plot=PlotCost(**plot) if plot is not None else None,
             gallery=GalleryEntry(**gallery) if gallery is not None else None,
         )
     except (KeyError, TypeError, ValueError, AttributeError, UserError):
@@ -125,6 +138,7 @@ def _from_schema_1(data: dict[str, Any]) -> dict[str, Any]:
     known = {f.name for f in dataclasses.fields(Sidecar)}
     return {k: v for k, v in data.items() if k in known} | {
         "options": options,
+        "strokes_svg": data["svg"],  # then the drawing was its strokes
         "torch": data.get("torch", "unknown"),
         "python": data.get("python", "unknown"),
     }
@@ -132,7 +146,7 @@ def _from_schema_1(data: dict[str, Any]) -> dict[str, Any]:
 
 def study(sidecar: Sidecar) -> dict[str, Any]:
     """Options that continue the drawing of ``sidecar``: its own, with its canvas as the new
-    tile, fine-tuned as long as it was optimized; tiles, strokes and the run's place are new."""
+    tile; the views, tiles, fine-tuning, strokes and the run's place are the new drawing's."""
     o, s = sidecar.options, sidecar.settings
     kept = dataclasses.asdict(o)
     for name in (
@@ -142,9 +156,10 @@ def study(sidecar: Sidecar) -> dict[str, Any]:
         "ink",
         "tile",
         "finetune_steps",
+        "view_size",
         "device",
         "threads",
         "checkpoint_every",
     ):
         kept.pop(name)
-    return kept | {"size": s["size"] * s["tile"], "finetune_steps": o.steps}
+    return kept | {"size": s["size"] * s["tile"]}

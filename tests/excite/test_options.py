@@ -15,8 +15,7 @@ from plotkit.cli.app import app
 from plotkit.errors import UserError
 from plotkit.excite.options import FIELDS, KINDS, flag, resolve
 from plotkit.excite.request import request
-from plotkit.excite.settings import plan, tiles_for_pens
-from plotkit.presets import load_pen_set
+from plotkit.excite.settings import plan, tiles_for_view
 from tests.scenes import TINY_EXCITE
 
 NUMERIC = [name for name, kind in KINDS.items() if kind in (int, float) and name in LIMITS]
@@ -100,9 +99,12 @@ def test_a_recipes_value_out_of_range_names_the_recipe(tmp_path, monkeypatch):
         (["--size", "16000", "--tile", "32"], "GiB (a 512000 px canvas"),
         (["--paths", "100000", "--tile", "32"], "102400000 strokes"),
         (
-            ["--pens", "black-fineliner", "--drawing-size", "100m"],
-            "a 100000 mm drawing needs 2233 x 2233 tiles",
+            ["--pens", "black-fineliner", "--drawing-size", "100m", "--page-size", "tight"],
+            "a 100000 mm drawing in views of 200 mm needs 500 x 500 tiles",
         ),
+        (["--drawing-size", "30cm"], "a 300.0 mm drawing is larger than the 180.0 mm the 297x210 mm page"),
+        (["--page-size", "b17"], "--page-size takes a4, a3, letter, WxH (30x40cm) or tight, got 'b17'"),
+        (["--margin", "-1cm"], "--margin must be 0 or more"),
         (["--checkpoint-every", "0"], "--checkpoint-every must be a positive number"),
         (["--scale", "0-1"], "--scale takes numbers from 0.1 to 10"),
         (["--views", "wild"], "--views takes perspective or lucent, got 'wild'"),
@@ -156,24 +158,49 @@ def test_paths_and_ink_the_one_given_at_the_higher_level_wins(tmp_path, monkeypa
         resolve({"preset": name})
 
 
-def test_pens_choose_the_tiles_and_fine_tuning_unless_given():
+def test_the_view_size_chooses_the_tiles_and_the_pen_is_drawn_in_passes():
     run = planned({"weights": "random", "pens": "black-fineliner"}, 100.0)
-    assert run.settings.tile == 3  # 0.3 mm on 100 mm: 1.5 px needs 500 px, three 224 px tiles
-    assert run.settings.finetune_steps == run.settings.steps
-    assert min(run.settings.pen_widths) >= 1.5
-    given = planned({"weights": "random", "pens": "black-fineliner", "tile": 1, "finetune_steps": 0}, 100.0)
-    assert given.settings.tile == 1 and given.settings.finetune_steps == 0
-    mono = planned({"weights": "random"}, 100.0)
-    assert mono.settings.tile == 1 and mono.settings.finetune_steps == 0
+    assert run.settings.tile == 1  # a 10 cm drawing is one 20 cm view: motifs as big as the drawing
+    assert run.settings.finetune_steps == 0
+    # the 0.3 mm pen is 0.67 px on 224 px for 100 mm: strokes stay 1.5 px (0.67 mm, three passes)
+    assert run.settings.pen_widths == (1.5,)
+    views = planned({"weights": "random", "pens": "black-fineliner", "view_size": "5cm"}, 100.0)
+    assert views.settings.tile == 2 and views.settings.finetune_steps == views.settings.steps
+    assert views.settings.pen_widths == (1.5,)  # 0.3 mm on 448 px for 100 mm: 1.34 px, still 1.5
+    given = planned({"weights": "random", "pens": "black-fineliner", "tile": 3, "finetune_steps": 0}, 100.0)
+    assert given.settings.tile == 3 and given.settings.finetune_steps == 0
+    assert given.settings.pen_widths == (pytest.approx(0.3 * 3 * 224 / 100),)  # the pen: 2.0 px
+    mono = planned({"weights": "random"}, 300.0)
+    assert mono.settings.tile == 2 and mono.settings.finetune_steps == mono.settings.steps
 
 
-def test_pens_tile_up_to_the_limit_and_refuse_beyond_it():
-    pens = load_pen_set("black-fineliner")  # 0.3 mm: 1.5 px on 32 tiles of 224 px up to 1433.6 mm
-    assert tiles_for_pens(pens, 224, 1433.6) == 32
-    with pytest.raises(UserError, match="needs 33 x 33 tiles .* or give --tile"):
-        tiles_for_pens(pens, 224, 1434.0)
-    given = planned({"weights": "random", "pens": "black-fineliner", "tile": 2}, 1434.0)
-    assert given.settings.tile == 2  # the user's --tile wins, however thin the pen then is
+@pytest.mark.parametrize(
+    "view,problem",
+    [
+        ("0cm", "--view-size must be positive"),
+        ("-5cm", "--view-size must be positive"),
+        ("0.2mm", "--view-size 0.2 mm is no wider than the 0.3 mm pen"),
+        ("nancm", "--view-size takes a length"),
+    ],
+)
+def test_a_view_size_that_cannot_work_is_refused(view, problem):
+    with pytest.raises(UserError, match=re.escape(problem)):
+        planned({"weights": "random", "pens": "black-fineliner", "view_size": view}, 100.0)
+
+
+def test_a_view_larger_than_the_drawing_is_one_view_and_too_many_views_are_refused():
+    assert planned({"weights": "random", "view_size": "1m"}, 100.0).settings.tile == 1
+    assert tiles_for_view(6400.0, 200.0) == 32
+    with pytest.raises(UserError, match=r"needs 33 x 33 tiles, more than 32 x 32; use a larger --view-size"):
+        tiles_for_view(6401.0, 200.0)
+    given = planned({"weights": "random", "pens": "black-fineliner", "tile": 2}, 6401.0)
+    assert given.settings.tile == 2  # the user's --tile wins
+
+
+def test_a_recipes_view_size_is_overridden(tmp_path, monkeypatch):
+    name = _recipe(tmp_path, monkeypatch, 'view_size = "5cm"\n')
+    assert resolve({"preset": name}).view_size == pytest.approx(50.0)
+    assert resolve({"preset": name, "view_size": "1m"}).view_size == pytest.approx(1000.0)
 
 
 def test_views_family_fills_what_was_not_given(tmp_path, monkeypatch):

@@ -10,7 +10,15 @@ import pytest
 
 from plotkit.errors import UserError
 from plotkit.excite.options import DrawingOptions, resolve
-from plotkit.excite.sidecar import SCHEMA, GalleryEntry, Sidecar, read_sidecar, study, write_sidecar
+from plotkit.excite.sidecar import (
+    SCHEMA,
+    GalleryEntry,
+    PlotCost,
+    Sidecar,
+    read_sidecar,
+    study,
+    write_sidecar,
+)
 
 SETTINGS = {  # an ExciteSettings as a schema-1 sidecar stored it
     "model": "vgg16",
@@ -70,13 +78,14 @@ def _sidecar(**changes) -> Sidecar:
         "weights": "random",
         "torch": "t",
         "python": "p",
+        "strokes_svg": "ch2.strokes.svg",
     }
     return Sidecar(**fields | changes)
 
 
 def test_a_sidecar_names_its_schema_and_reads_back_whole(tmp_path):
     path = tmp_path / "ch2.json"
-    written = _sidecar(gallery=GalleryEntry(2, 4.0, "ratio"))
+    written = _sidecar(gallery=GalleryEntry(2, 4.0, "ratio"), plot=PlotCost("axidraw-v3", 60.0, 1.5, 40))
     write_sidecar(path, written)
     assert json.loads(path.read_text())["schema"] == SCHEMA == 2
     assert read_sidecar(path) == written
@@ -99,8 +108,9 @@ def test_a_sidecar_from_before_schemas_is_converted(tmp_path):
     )
     assert (o.crop_scale, o.scale, o.colors) == ((1.0, 1.0), (0.9, 1.1), "mono")
     assert read.gallery == GalleryEntry(2, 4.0, "ratio") and read.final_activation == 2.0
+    assert read.strokes_svg == read.svg == "ch2.svg"  # then the drawing was its strokes
     continued = resolve({}, study(read))  # --from continues it: its canvas is the new tile
-    assert (continued.size, continued.finetune_steps, continued.tile) == (192, 6, None)
+    assert (continued.size, continued.finetune_steps, continued.tile) == (192, None, None)
 
 
 def test_a_sidecar_from_a_newer_plotkit_is_refused_in_one_line(tmp_path):

@@ -1,0 +1,83 @@
+"""A stroke wider than its pen drawn in passes: enough of them, covering the stroke, inside
+it, and joined into as few pen-down paths as the stroke's shape allows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import LineString
+from shapely.ops import unary_union
+
+from plotkit.excite.passes import pass_count, passes
+
+LINES = {
+    "straight": np.array([[0.0, 0.0], [20.0, 0.0]]),
+    "wave": np.c_[10 * np.linspace(0, 3, 60), 5 * np.sin(2 * np.linspace(0, 3, 60))],
+    "arc": np.c_[6 * np.cos(np.linspace(0, 4, 80)), 6 * np.sin(np.linspace(0, 4, 80))],
+}
+
+
+def _ink(paths: list[np.ndarray], pen: float):
+    return unary_union([LineString(p).buffer(pen / 2) if len(p) > 1 else None for p in paths])
+
+
+def _covered_within(outline, ink, tolerance: float) -> bool:
+    """Every point of ``outline`` lies within ``tolerance`` of ``ink``."""
+    missed = outline.difference(ink)
+    return (
+        missed.is_empty or missed.hausdorff_distance(ink.intersection(missed.buffer(tolerance))) <= tolerance
+    )
+
+
+@pytest.mark.parametrize("width,pen,count", [(1.3, 0.3, 5), (0.3, 0.3, 1), (0.2, 0.3, 1), (0.61, 0.3, 3)])
+def test_a_stroke_takes_as_many_passes_as_its_width_needs(width, pen, count):
+    assert pass_count(width, pen) == count
+
+
+@pytest.mark.parametrize("name", LINES)
+def test_passes_cover_the_stroke_stay_inside_it_and_join_into_one_path(name):
+    line, width, pen = LINES[name], 1.3, 0.3
+    drawn = passes(line, width, pen)
+    outline = LineString(line).buffer(width / 2)
+    ink = _ink(drawn, pen)
+    assert len(drawn) == 1  # back and forth, never lifted: the steps stay inside the stroke
+    assert ink.difference(outline.buffer(pen / 4)).is_empty  # no ink outside the stroke
+    uncovered = outline.difference(ink)
+    assert all(ink.distance(p) <= 0.55 * pen for p in _points(uncovered))  # within half a pen
+
+
+def _points(geometry):
+    parts = getattr(geometry, "geoms", [geometry])
+    return [p for part in parts if not part.is_empty for p in map(_point, part.exterior.coords)]
+
+
+def _point(xy):
+    from shapely.geometry import Point
+
+    return Point(xy)
+
+
+def test_a_stroke_no_wider_than_its_pen_is_its_centre_line():
+    line = LINES["wave"]
+    assert passes(line, 0.3, 0.3)[0] is line and len(passes(line, 0.2, 0.3)) == 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    points=st.lists(st.tuples(st.floats(-20, 20), st.floats(-20, 20)), min_size=2, max_size=8, unique=True),
+    width=st.floats(0.35, 3.0),
+    pen=st.floats(0.1, 0.8),
+)
+def test_passes_of_any_stroke_stay_inside_it_and_cover_it(points, width, pen):
+    line = np.array(points)
+    if LineString(line).length < 1e-3:
+        return
+    drawn = passes(line, width, pen)
+    outline = LineString(line).buffer(width / 2)
+    ink = _ink(drawn, pen)
+    assert ink.difference(outline.buffer(pen / 4 + 1e-6)).area < 1e-6
+    if width > pen:
+        assert len(drawn) <= pass_count(width, pen) * (len(line) - 1) + len(line)
+        assert outline.difference(ink).area <= 0.1 * outline.area
