@@ -77,7 +77,7 @@ def write_plot(result: ExciteResult, pens: PenSet | None, placement: Placement, 
             doc.layers[layer_id].set_property(key, value)
     doc = vpype_cli.execute("linemerge linesort", document=doc)
     with open(svg_path, "w", encoding="utf-8") as f:
-        vp.write_svg(f, doc, page_size=placement.page, source_string="plotkit excite")
+        vp.write_svg(f, doc, page_size=placement.page, source_string="plotkit excite", set_date=False)
 
 
 def plot_cost(svg_path: Path, plotter: str = DEFAULT_PLOTTER) -> PlotCost:

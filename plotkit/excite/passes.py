@@ -15,13 +15,15 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString, MultiLineString
 
-JOIN = 0.5  # a step between passes may stray this many pen widths past them: it is drawn, not lifted
+JOIN = 0.4  # a step between passes may stray this many pen widths past them: it is drawn, not lifted
 EDGE = 1e-3  # relative slack of the outline the passes are cut to
 
 
 def pass_count(width: float, pen: float) -> int:
-    """Passes of a ``pen`` that fill a stroke ``width`` wide: one for a stroke no wider."""
-    return max(1, math.ceil(width / pen - 1e-6))
+    """Passes of a ``pen`` that fill a stroke ``width`` wide: one for a stroke no wider, else
+    an odd number, so a pass runs down the middle and reaches the tips of the round caps."""
+    needed = max(1, math.ceil(width / pen - 1e-6))
+    return needed + 1 - needed % 2
 
 
 def passes(line: np.ndarray, width: float, pen: float) -> list[np.ndarray]:
@@ -41,7 +43,8 @@ def passes(line: np.ndarray, width: float, pen: float) -> list[np.ndarray]:
     pieces: list[np.ndarray] = []
     for k in range(n):
         offset = -(width - pen) / 2 + k * step
-        curve = reach.offset_curve(offset, quad_segs=8, join_style="round") if offset else reach
+        straight = abs(offset) < 1e-9 * width
+        curve = reach if straight else reach.offset_curve(offset, quad_segs=8, join_style="round")
         cut = shapely.line_merge(curve.intersection(inside))
         lines = _lines(cut)
         if k % 2:  # back and forth: each pass starts where the last one ended
@@ -51,9 +54,11 @@ def passes(line: np.ndarray, width: float, pen: float) -> list[np.ndarray]:
 
 
 def _extended(line: np.ndarray, by: float) -> LineString:
-    """The polyline with its ends carried on straight by ``by``."""
-    start, end = line[0] - _unit(line[1] - line[0], line), line[-1] + _unit(line[-1] - line[-2], line)
-    return LineString(np.vstack([line[0] + (start - line[0]) * by, line, line[-1] + (end - line[-1]) * by]))
+    """The polyline with its end segments carried on straight by ``by`` (no vertex where they
+    met the old ends: GEOS offsets collinear vertices badly)."""
+    start = line[0] - _unit(line[1] - line[0], line) * by
+    end = line[-1] + _unit(line[-1] - line[-2], line) * by
+    return LineString(np.vstack([start, line[1:-1], end]))
 
 
 def _unit(v: np.ndarray, line: np.ndarray) -> np.ndarray:

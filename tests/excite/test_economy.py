@@ -61,8 +61,8 @@ def test_a_run_ends_within_a_quarter_of_its_ink_target(ink):
 
 
 def test_a_tiled_and_fine_tuned_run_keeps_its_ink_target():
-    values = TINY_VALUES | {"steps": 30, "pens": "black-fineliner"}
-    run = plan(request(values), 50.0)  # 0.3 mm on 50 mm: three 96 px tiles
+    values = TINY_VALUES | {"steps": 30, "pens": "black-fineliner", "view_size": "17mm"}
+    run = plan(request(values), 50.0)  # 17 mm views on 50 mm: three 96 px tiles
     assert (run.settings.tile, run.settings.finetune_steps) == (3, 30)
     result = excite(run.settings)
     assert result.coverage == pytest.approx(0.3, rel=0.25)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 import vpype_cli
 
 from plotkit.cli.app import app
 from plotkit.excite.gallery import run_gallery
 from plotkit.excite.request import request
+from plotkit.plot.drawing import read_drawing
 
 STUDY = dict(weights="random", layer="relu2_2", size=96, input_size=96, batch=1, steps=6)
 
@@ -22,18 +24,38 @@ def study(tmp_path_factory):
     return out / "ch2.json"
 
 
-def test_excite_from_a_study_tiles_and_fine_tunes_it_with_its_settings(study, tmp_path, runner):
-    out = tmp_path / "big.svg"
-    args = ["excite", "--from", str(study), "--pens", "black-fineliner", "--drawing-size", "10cm"]
-    result = runner.invoke(app, [*args, "--finetune-steps", "3", "--quiet", "-o", str(out)])
+def test_excite_from_a_study_keeps_its_strokes_and_draws_them_in_passes(study, tmp_path, runner):
+    out = tmp_path / "framed.svg"
+    args = ["excite", "--from", str(study), "--pens", "black-fineliner", "--drawing-size", "20cm"]
+    result = runner.invoke(app, [*args, "--quiet", "-o", str(out)])
     assert result.exit_code == 0, result.output
+    assert "plots in" in result.stdout  # the cost of boldness, said at once
     meta, before = json.loads(out.with_suffix(".json").read_text()), json.loads(study.read_text())
     s = meta["settings"]
     assert s["objective"] == "relu2_2:2" and s["model"] == before["settings"]["model"]
-    assert s["start"] == str(study) and s["finetune_steps"] == 3
-    assert s["tile"] == 6  # 0.3 mm on 100 mm needs 500 px: six 96 px tiles
-    # the study's strokes, 36 times; a few moved over the canvas's edge are cut there
-    assert meta["strokes"] == pytest.approx(before["strokes"] * 36, rel=0.02)
+    assert s["start"] == str(study) and (s["tile"], s["finetune_steps"]) == (1, 0)  # the study, as it is
+    assert meta["strokes"] == before["strokes"] and s["pen_widths"] == [1.5]  # same strokes, same weight
+    framed = read_drawing(out)
+    (layer,) = framed.layers
+    assert layer.pen_width_mm == pytest.approx(0.3)  # the pen's real width: the stroke is in passes
+    # 1.5 px of a 96 px canvas on 200 mm is 3.1 mm: eleven passes of 0.3 mm, joined back and forth
+    pen_down = sum(float(np.hypot(*np.diff(p, axis=0).T).sum()) for p in layer.strokes)
+    study_strokes = read_drawing(study.with_name(before["svg"])).layers[0].strokes
+    study_length = sum(float(np.hypot(*np.diff(p, axis=0).T).sum()) for p in study_strokes) * 200 / 150
+    assert 8 * study_length < pen_down < 14 * study_length
+    assert len(layer.strokes) <= meta["strokes"] * 1.5
+    assert meta["plot"]["pen_down_m"] == pytest.approx(pen_down / 1000, rel=0.02)
+
+
+def test_excite_from_a_study_with_tiles_repeats_and_fine_tunes_it(study, tmp_path, runner):
+    out = tmp_path / "big.svg"
+    args = ["excite", "--from", str(study), "--pens", "black-fineliner", "--drawing-size", "10cm"]
+    result = runner.invoke(app, [*args, "--tile", "3", "--finetune-steps", "2", "--quiet", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    meta, before = json.loads(out.with_suffix(".json").read_text()), json.loads(study.read_text())
+    assert (meta["settings"]["tile"], meta["settings"]["finetune_steps"]) == (3, 2)
+    # the study's strokes, 9 times; a few moved over the canvas's edge are cut there
+    assert meta["strokes"] == pytest.approx(before["strokes"] * 9, rel=0.05)
     assert meta["pens"] == "black-fineliner"
 
 
@@ -83,4 +105,5 @@ def test_a_study_whose_drawing_is_gone_names_it(study, tmp_path, runner):
     moved = tmp_path / "ch2.json"
     moved.write_text(study.read_text())  # the sidecar without its SVG
     result = runner.invoke(app, ["excite", "--from", str(moved), "--quiet", "-o", str(tmp_path / "o.svg")])
-    assert result.exit_code == 2 and "cannot read its drawing" in result.stderr and "ch2.svg" in result.stderr
+    assert result.exit_code == 2 and "cannot read its drawing" in result.stderr
+    assert "ch2.strokes.svg" in result.stderr

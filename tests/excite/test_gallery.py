@@ -41,7 +41,7 @@ def test_cli_writes_every_channel_the_sheet_and_the_page(tmp_path):
     result = CliRunner().invoke(app, ["gallery", *TINY_ARGS, "--channels", "0,2,5", "-o", str(out)])
     assert result.exit_code == 0, result.output
     names = {p.name for p in out.iterdir()}
-    drawings = {f"ch{k}.{ext}" for k in (0, 2, 5) for ext in ("svg", "png", "json")}
+    drawings = {f"ch{k}.{ext}" for k in (0, 2, 5) for ext in ("svg", "strokes.svg", "png", "json")}
     assert names == drawings | {"sheet.png", "index.html"}  # no checkpoint left behind
     meta = json.loads((out / "ch5.json").read_text())
     assert meta["settings"]["objective"] == "relu2_2:5"
