@@ -274,10 +274,3 @@ def test_emulate_keeps_its_record_on_sighup(tmp_path):
     finally:
         proc.kill()
     assert proc.returncode == 0 and f"Wrote {record}" in out, err
-    assert record.stat().st_mode & 0o777 == 0o666 & ~_umask()  # a normal file, not 0600
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
