@@ -27,7 +27,7 @@ from plotkit.plot.session import SAVE_EVERY_MM, PlotSession
 from plotkit.plotter.sim import SimBackend
 from plotkit.presets import load_plotter
 from tests.drawings import write_layers
-from tests.plot.test_plot import _coverage, _input_strokes, _plot
+from tests.plot.test_plot import _coverage, _input_strokes, _plot, plot_process
 
 SEGMENT_MM = 4.0  # the longest segment of the drawing below
 
@@ -172,19 +172,8 @@ def test_sigterm_and_sighup_stop_a_plot_as_ctrl_c_does(tmp_path, emulator, sig, 
     svg = _long_strokes(tmp_path / "d.svg")
     board = emulator(speedup=8)
     port = board.start()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "plotkit", "plot", str(svg), "--port", port, "--yes"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"},
-    )
+    proc = plot_process(svg, port, board)
     try:
-        deadline = time.monotonic() + 60
-        while len(board.paper.strokes) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(board.paper.strokes) >= 2, "the plot did not start"
         time.sleep(0.3)  # inside the second stroke
         for _ in range(times):
             proc.send_signal(sig)

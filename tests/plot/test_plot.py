@@ -284,24 +284,32 @@ def test_quit_at_a_pause_keeps_progress_for_resume(drawing_svg, emulator):
     )
 
 
-@pytest.mark.parametrize("presses", [1, 2])
-def test_ctrl_c_leaves_the_pen_up_and_a_valid_journal(drawing_svg, presses, emulator):
-    board = emulator(speedup=3)
-    port = board.start()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
+def plot_process(svg, port, board) -> subprocess.Popen:
+    """``plotkit plot SVG --port PORT --yes`` as a process of its own, to send signals to,
+    once it has drawn two strokes on ``board``."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "plotkit", "plot", str(drawing_svg), "--port", port, "--yes"],
+        [sys.executable, "-m", "plotkit", "plot", str(svg), "--port", port, "--yes"],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"},
     )
+    deadline = time.monotonic() + 60
+    while len(board.paper.strokes) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    if len(board.paper.strokes) < 2:
+        proc.kill()
+        raise AssertionError(f"the plot did not start: {proc.communicate()[1]}")
+    return proc
+
+
+@pytest.mark.parametrize("presses", [1, 2])
+def test_ctrl_c_leaves_the_pen_up_and_a_valid_journal(drawing_svg, presses, emulator):
+    board = emulator(speedup=3)
+    port = board.start()
+    proc = plot_process(drawing_svg, port, board)
     try:
-        deadline = time.monotonic() + 60
-        while len(board.paper.strokes) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(board.paper.strokes) >= 2, "the plot did not start"
         for _ in range(presses):
             proc.send_signal(signal.SIGINT)
             time.sleep(0.05)
@@ -715,51 +723,6 @@ def test_item2_a_journal_from_before_rotate_resumes_unturned_only(tmp_path):
         check_resumable(old, path, svg, sha, {"optimize": False, "plotter": "axidraw-v3", "rotate": True})
 
 
-def test_an_enter_typed_while_plotting_does_not_answer_the_next_pen_prompt(tmp_path, emulator):
-    """At a terminal, an Enter pressed during the first layer is dropped when the second pen's
-    prompt appears: the plot waits there until the user answers it."""
-    lines = [[(10 + 30 * i, 10), (30 + 30 * i, 40)] for i in range(4)]
-    svg = write_layers(tmp_path / "d.svg", [("#000000", 0.3, lines[:2]), ("#ff0000", 0.3, lines[2:])])
-    board = emulator(speedup=5, pen_change_s=0.3)
-    port = board.start()
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "plotkit", "plot", str(svg), "--port", port],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "120"},
-    )
-    os.close(slave)
-    out = bytearray()
-
-    def until(done, timeout=30.0):
-        deadline = time.monotonic() + timeout
-        while not done() and time.monotonic() < deadline:
-            if select.select([master], [], [], 0.05)[0]:
-                try:
-                    out.extend(os.read(master, 65536))
-                except OSError:  # the plot ended and closed the terminal
-                    proc.wait(timeout)
-        assert done(), out.decode(errors="replace")
-
-    try:
-        until(lambda: out.count(b"Enter to continue") == 1)
-        os.write(master, b"\r")  # the first pen is in
-        until(lambda: len(board.paper.strokes) >= 1)
-        os.write(master, b"\r")  # typed while the first layer is drawn
-        until(lambda: out.count(b"Enter to continue") == 2)
-        time.sleep(1.0)
-        assert len(board.paper.strokes) == 2, "the second layer started without an answer"
-        os.write(master, b"\r")  # the second pen is in
-        until(lambda: proc.poll() is not None)
-        assert proc.returncode == 0, out.decode(errors="replace")
-        assert board.wait_idle() and board.paper.layers == [1, 1, 2, 2]
-    finally:
-        proc.kill()
-        os.close(master)
-
-
 def _terminal_plot(args, env_columns="120"):
     """``plotkit plot ARGS`` on a pseudo-terminal: (process, master fd, output buffer)."""
     master, slave = pty.openpty()
@@ -783,6 +746,34 @@ def _read_until(proc, master, out, done, timeout=30.0):
             except OSError:  # the plot ended and closed the terminal
                 proc.wait(timeout)
     assert done(), out.decode(errors="replace")
+
+
+def test_an_enter_typed_while_plotting_does_not_answer_the_next_pen_prompt(tmp_path, emulator):
+    """At a terminal, an Enter pressed during the first layer is dropped when the second pen's
+    prompt appears: the plot waits there until the user answers it."""
+    lines = [[(10 + 30 * i, 10), (30 + 30 * i, 40)] for i in range(4)]
+    svg = write_layers(tmp_path / "d.svg", [("#000000", 0.3, lines[:2]), ("#ff0000", 0.3, lines[2:])])
+    board = emulator(speedup=5, pen_change_s=0.3)
+    proc, master, out = _terminal_plot([str(svg), "--port", board.start()])
+
+    def until(done, timeout=30.0):
+        _read_until(proc, master, out, done, timeout)
+
+    try:
+        until(lambda: out.count(b"Enter to continue") == 1)
+        os.write(master, b"\r")  # the first pen is in
+        until(lambda: len(board.paper.strokes) >= 1)
+        os.write(master, b"\r")  # typed while the first layer is drawn
+        until(lambda: out.count(b"Enter to continue") == 2)
+        time.sleep(1.0)
+        assert len(board.paper.strokes) == 2, "the second layer started without an answer"
+        os.write(master, b"\r")  # the second pen is in
+        until(lambda: proc.poll() is not None)
+        assert proc.returncode == 0, out.decode(errors="replace")
+        assert board.wait_idle() and board.paper.layers == [1, 1, 2, 2]
+    finally:
+        proc.kill()
+        os.close(master)
 
 
 def test_s_at_a_pause_prompt_stops_the_pauses(tmp_path, emulator):
