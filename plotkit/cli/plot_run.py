@@ -15,6 +15,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 from rich.progress import BarColumn, Progress, ProgressColumn, TaskID, TaskProgressColumn, TextColumn
 from rich.table import Column
@@ -160,6 +161,15 @@ def ask_at_terminal(prompt: Prompt) -> Choice:
     return Choice.QUIT if answer == "q" else Choice.SKIP if answer == "s" else Choice.CONTINUE
 
 
+def _unless_terminal_gone(show: Callable[[Any], None], what: Any) -> None:
+    """Show ``what``; a terminal that is gone (a closed SSH session: writes fail) must not
+    stop the plot from parking and saving."""
+    try:
+        show(what)
+    except OSError:
+        pass
+
+
 class _Face:
     """The runner's listener: progress to the bar, prompts answered at the terminal."""
 
@@ -170,7 +180,7 @@ class _Face:
     def __call__(self, event: Event) -> None:
         assert self.runner is not None
         if isinstance(event, Progressed):
-            self.bar.update(event.status)
+            _unless_terminal_gone(self.bar.update, event.status)
         elif isinstance(event, Prompted):
             self.bar.hold()
             self.runner.answer(ask_at_terminal(event.prompt))
@@ -199,9 +209,10 @@ def run_plot(args: PlotRequest) -> None:
             return  # the pen is being lifted and the journal saved: let that finish
         if runner.waiting is None and not runner.stopping:
             runner.stop(by=signal_name(signum))
-            bar.say(
+            _unless_terminal_gone(
+                bar.say,
                 f"{signal_name(signum)}: stopping at the next segment boundary, then parking "
-                "(again: stop at once)."
+                "(again: stop at once).",
             )
             return
         raised.append(signum)

@@ -27,7 +27,7 @@ from plotkit.plot.session import SAVE_EVERY_MM, PlotSession
 from plotkit.plotter.sim import SimBackend
 from plotkit.presets import load_plotter
 from tests.drawings import write_layers
-from tests.plot.test_plot import _coverage, _input_strokes, _plot, plot_process
+from tests.plot.test_plot import _coverage, _input_strokes, _plot, _read_until, _terminal_plot, plot_process
 
 SEGMENT_MM = 4.0  # the longest segment of the drawing below
 
@@ -36,7 +36,7 @@ def _long_strokes(path: Path) -> Path:
     """Six long strokes of 4 mm segments, in two layers: a fault lands inside a stroke."""
     lines = []
     for i in range(6):
-        xs = np.arange(10, 190, SEGMENT_MM)
+        xs = np.arange(10, 130, SEGMENT_MM)
         ys = 12 + 22 * i + 4 * (np.arange(len(xs)) % 2)
         lines.append(list(zip(xs, ys, strict=True)))
     return write_layers(path, [("#000000", 0.3, lines[:3]), ("#d01010", 0.3, lines[3:])])
@@ -263,3 +263,23 @@ def test_emulate_keeps_its_record_on_sighup(tmp_path):
     finally:
         proc.kill()
     assert proc.returncode == 0 and f"Wrote {record}" in out, err
+
+
+def test_a_closed_ssh_session_stops_the_plot_parked_though_its_terminal_is_gone(tmp_path, emulator):
+    """The terminal goes first (writes to it fail), then SIGHUP comes: the plot still parks
+    and saves, whatever it can no longer print."""
+    svg = _long_strokes(tmp_path / "d.svg")
+    board = emulator(speedup=8)
+    port = board.start()
+    proc, master, out = _terminal_plot([str(svg), "--port", port, "--yes"])
+    try:
+        _read_until(proc, master, out, lambda: len(board.paper.strokes) >= 2)
+        os.close(master)  # the SSH session is gone
+        proc.send_signal(signal.SIGHUP)
+        proc.wait(60)
+    finally:
+        proc.kill()
+    assert board.wait_idle() and _pen_is_up(port) and board._mm() == (0.0, 0.0)
+    assert load_journal(journal_path(svg)).stopped_by == "interrupt"
+    assert _plot(svg, port, resume=True) == 0 and board.wait_idle()
+    _drawn_once(board, svg)
