@@ -40,7 +40,7 @@ class Journal:
     drawing_s: float = 0.0  # drawing time (plotter time, pen down) since the last pause
     elapsed_s: float = 0.0  # plotter time (planned time of what was drawn) over every session
     position_mm: tuple[float, float] | None = (0.0, 0.0)  # where the carriage was left; None: unknown
-    stopped_by: str = ""  # quit, interrupt, button, link, finished
+    stopped_by: str = ""  # quit, interrupt, button, paused, link, journal, error, finished
     finished: bool = False
 
 
