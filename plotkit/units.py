@@ -3,6 +3,7 @@ steps, colours and durations as plotter users write them (90s, 20m, 1h30m)."""
 
 from __future__ import annotations
 
+import math
 import re
 
 import vpype as vp
@@ -29,8 +30,9 @@ def millimetres(text: str, option: str, zero_ok: bool = False) -> float:
         mm = vp.convert_length(text) / PX_PER_MM
     except ValueError:
         raise UserError(f"{option} takes a length like 15cm, 6in or 200mm, got {text!r}") from None
-    if mm < 0 or mm == 0 and not zero_ok or mm != mm:
-        raise UserError(f"{option} must be {'0 or more' if zero_ok else 'positive'}, got {text!r}")
+    if not (mm > 0 or zero_ok and mm == 0) or mm == math.inf:  # NaN fails the first test
+        said = "0 or more" if zero_ok else "positive"
+        raise UserError(f"{option} must be {said} and finite, got {text!r}")
     return mm
 
 

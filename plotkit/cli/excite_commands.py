@@ -15,10 +15,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from optim.atomic import save_image
 from plotkit.cli.boundary import exits_cleanly, stderr
 from plotkit.cli.boundary import stdout as console
 from plotkit.cli.drawing_options import drawing_options
 from plotkit.cli.progress import excite_bar, gallery_bar
+from plotkit.cli.signals import stops_as_ctrl_c
 from plotkit.excite.options import KINDS
 from plotkit.excite.request import DrawingRequest
 from plotkit.presets import preset_files, read_pen_set, read_plotter, read_recipe
@@ -53,7 +55,7 @@ def render(
     image, note = rasterize_svg(svg, size=size, blend=blend.value)
     if note is not None:
         stderr.print(f"Note: {note}.", highlight=False, soft_wrap=True)
-    image.save(output)
+    save_image(image, output)
     console.print(f"Wrote {output} ({image.width}x{image.height} px, {blend.value} blend)")
 
 
@@ -120,7 +122,7 @@ def excite(
     page = page_named(page_size, not portrait, millimetres(margin, "--margin", zero_ok=True))
     page.place(size_mm)  # a drawing larger than the page is refused before any work
     run = plan(asked, size_mm)
-    with excite_bar(stderr, quiet) as progress:
+    with stops_as_ctrl_c(), excite_bar(stderr, quiet) as progress:
         result, sidecar = run_excite(
             run,
             save=output,
@@ -188,7 +190,7 @@ def gallery(
 
     wanted = parse_channels(channels)
     size_mm = millimetres(drawing_size, "--drawing-size")
-    with gallery_bar(stderr, quiet) as progress:
+    with stops_as_ctrl_c(), gallery_bar(stderr, quiet) as progress:
         results = run_gallery(asked, wanted, output, size_mm, progress, batch_channels, cluster)
     drawn = [r for r in results if not r.skipped]
     console.print(

@@ -12,6 +12,7 @@ import torch
 import vpype as vp
 import vpype_cli
 
+from optim.atomic import atomic_file, save_image, write_atomic
 from optim.excite import ExciteResult, pick_device
 from optim.render.svg import scene_to_svg
 from plotkit.excite.placement import A4, Page, Placement, pen_layers, pen_line_collections
@@ -34,13 +35,13 @@ def write_drawing(
     layers = pen_layers(result, run.pens)
     free = result.settings.colors == "free"
     strokes = svg_path if free else svg_path.with_name(svg_path.stem + ".strokes.svg")
-    strokes.write_text(scene_to_svg(scene, layers, size_mm), encoding="utf-8")
+    write_atomic(strokes, scene_to_svg(scene, layers, size_mm))
     cost = None
     if not free:
         write_plot(result, run.pens, page.place(size_mm), svg_path)
         cost = plot_cost(svg_path)
     png = svg_path.with_suffix(".png")
-    to_pil(scene).save(png)
+    save_image(to_pil(scene), png)
     sidecar = Sidecar(
         options=run.options,
         settings=json.loads(json.dumps(dataclasses.asdict(result.settings))),
@@ -76,7 +77,7 @@ def write_plot(result: ExciteResult, pens: PenSet | None, placement: Placement, 
         for key, value in props.items():
             doc.layers[layer_id].set_property(key, value)
     doc = vpype_cli.execute("linemerge linesort", document=doc)
-    with open(svg_path, "w", encoding="utf-8") as f:
+    with atomic_file(svg_path, "w") as f:
         vp.write_svg(f, doc, page_size=placement.page, source_string="plotkit excite", set_date=False)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from optim.atomic import write_atomic
 from plotkit.errors import UserError
 from plotkit.excite.options import DrawingOptions
 
@@ -71,7 +72,7 @@ class Sidecar:
 
 def write_sidecar(path: Path, sidecar: Sidecar) -> None:
     data = {"schema": SCHEMA, **dataclasses.asdict(sidecar)}
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    write_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 def read_sidecar(path: Path, said: str = "--from ", fix: str = "give the .json beside a drawing") -> Sidecar:

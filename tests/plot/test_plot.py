@@ -22,10 +22,11 @@ from typer.testing import CliRunner
 
 from plotkit.cli import plot_run
 from plotkit.cli.app import app
-from plotkit.cli.plot_run import PlotArgs, run_plot
+from plotkit.cli.plot_run import run_plot
 from plotkit.errors import PlotkitError, UserError
 from plotkit.plot.drawing import read_drawing, turn
 from plotkit.plot.journal import Journal, check_resumable, file_sha256, journal_path, load_journal
+from plotkit.plot.runner import PlotRequest
 from plotkit.plot.schedule import estimate, stroke_plans
 from plotkit.plot.session import Choice, PlotSession, PlotStatus
 from plotkit.plotter.backends import open_backend
@@ -96,7 +97,7 @@ def _arc(p, poly, cum):
 def _plot(svg, port, **kw) -> int:
     """``run_plot`` with the exit code the CLI would give."""
     try:
-        run_plot(PlotArgs(svg, port=port, yes=True, **kw))
+        run_plot(PlotRequest(svg, port=port, yes=True, **kw))
     except PlotkitError as exc:
         return exc.exit_code
     return 0
@@ -283,24 +284,32 @@ def test_quit_at_a_pause_keeps_progress_for_resume(drawing_svg, emulator):
     )
 
 
-@pytest.mark.parametrize("presses", [1, 2])
-def test_ctrl_c_leaves_the_pen_up_and_a_valid_journal(drawing_svg, presses, emulator):
-    board = emulator(speedup=3)
-    port = board.start()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
+def plot_process(svg, port, board) -> subprocess.Popen:
+    """``plotkit plot SVG --port PORT --yes`` as a process of its own, to send signals to,
+    once it has drawn two strokes on ``board``."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "plotkit", "plot", str(drawing_svg), "--port", port, "--yes"],
+        [sys.executable, "-m", "plotkit", "plot", str(svg), "--port", port, "--yes"],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"},
     )
+    deadline = time.monotonic() + 60
+    while len(board.paper.strokes) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    if len(board.paper.strokes) < 2:
+        proc.kill()
+        raise AssertionError(f"the plot did not start: {proc.communicate()[1]}")
+    return proc
+
+
+@pytest.mark.parametrize("presses", [1, 2])
+def test_ctrl_c_leaves_the_pen_up_and_a_valid_journal(drawing_svg, presses, emulator):
+    board = emulator(speedup=3)
+    port = board.start()
+    proc = plot_process(drawing_svg, port, board)
     try:
-        deadline = time.monotonic() + 60
-        while len(board.paper.strokes) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(board.paper.strokes) >= 2, "the plot did not start"
         for _ in range(presses):
             proc.send_signal(signal.SIGINT)
             time.sleep(0.05)
@@ -379,7 +388,7 @@ def test_resume_refuses_a_changed_drawing_and_keeps_the_journal(tmp_path, emulat
         result = CliRunner().invoke(app, ["plot", str(svg), "--port", port, "--yes"])
         path = journal_path(svg)
         assert result.exit_code == 1  # a lost link: one sentence, the journal and how to go on
-        command = PlotArgs(svg, port=port, yes=True).resume_command()
+        command = PlotRequest(svg, port=port, yes=True).resume_command()
         assert re.fullmatch(
             rf"Lost the plotter: [^\n]+\. Progress is saved in {re.escape(str(path))}; once it is "
             rf"connected again, go on with: {re.escape(command)}",
@@ -411,6 +420,13 @@ def test_without_a_terminal_it_asks_for_yes(tmp_path, emulator):
     assert "add --yes" in line and board.commands == []
 
 
+@pytest.mark.parametrize(("every", "said"), [("5s", "would pause once"), ("2s", "would pause 3 times")])
+def test_dry_run_counts_pauses_in_english(tmp_path, runner, every, said):
+    svg = write_layers(tmp_path / "d.svg", _layers(1, layers=1, strokes=6))
+    result = runner.invoke(app, ["plot", str(svg), "--dry-run", "--pause-every", every])
+    assert result.exit_code == 0 and f"--pause-every {every} {said}." in result.stderr, result.stderr
+
+
 def test_dry_run_counts_pauses_and_sends_nothing(drawing_svg, runner):
     result = runner.invoke(app, ["plot", str(drawing_svg), "--dry-run", "--pause-every", "5s"])
     assert result.exit_code == 0, result.output
@@ -423,7 +439,7 @@ def test_dry_run_pauses_and_time_are_those_of_the_plot_at_a_terminal(drawing_svg
     pausing every 10 s never pauses, and parking for each pen takes plotter time."""
     result = runner.invoke(app, ["plot", str(drawing_svg), "--dry-run", "--pause-every", "10s"])
     assert result.exit_code == 0, result.output
-    assert "would pause 0 times" in result.stderr
+    assert "would not pause" in result.stderr
     plotter = load_plotter("axidraw-v3")
     sim = SimBackend(plotter)
     session = PlotSession(
@@ -487,7 +503,7 @@ def test_item2_rotate_plots_a_portrait_page_and_is_kept_for_resume(tmp_path, emu
     try:
         assert _plot(svg, board.start(), rotate=True) == 1  # a lost link: the journal keeps --rotate
         assert load_journal(journal_path(svg)).settings["rotate"] is True
-        assert "--rotate" in shlex.split(PlotArgs(svg, yes=True, rotate=True).resume_command())
+        assert "--rotate" in shlex.split(PlotRequest(svg, yes=True, rotate=True).resume_command())
         board.faults = Faults()
         line = _one_line_exit_2(["plot", str(svg), "--port", board.start(), "--yes", "--resume"])
         assert "add --rotate" in line  # unturned, it does not fit
@@ -707,33 +723,41 @@ def test_item2_a_journal_from_before_rotate_resumes_unturned_only(tmp_path):
         check_resumable(old, path, svg, sha, {"optimize": False, "plotter": "axidraw-v3", "rotate": True})
 
 
+def _terminal_plot(args, env_columns="120"):
+    """``plotkit plot ARGS`` on a pseudo-terminal: (process, master fd, output buffer)."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plotkit", "plot", *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": env_columns},
+    )
+    os.close(slave)
+    return proc, master, bytearray()
+
+
+def _read_until(proc, master, out, done, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not done() and time.monotonic() < deadline:
+        if select.select([master], [], [], 0.05)[0]:
+            try:
+                out.extend(os.read(master, 65536))
+            except OSError:  # the plot ended and closed the terminal
+                proc.wait(timeout)
+    assert done(), out.decode(errors="replace")
+
+
 def test_an_enter_typed_while_plotting_does_not_answer_the_next_pen_prompt(tmp_path, emulator):
     """At a terminal, an Enter pressed during the first layer is dropped when the second pen's
     prompt appears: the plot waits there until the user answers it."""
     lines = [[(10 + 30 * i, 10), (30 + 30 * i, 40)] for i in range(4)]
     svg = write_layers(tmp_path / "d.svg", [("#000000", 0.3, lines[:2]), ("#ff0000", 0.3, lines[2:])])
     board = emulator(speedup=5, pen_change_s=0.3)
-    port = board.start()
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "plotkit", "plot", str(svg), "--port", port],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "120"},
-    )
-    os.close(slave)
-    out = bytearray()
+    proc, master, out = _terminal_plot([str(svg), "--port", board.start()])
 
     def until(done, timeout=30.0):
-        deadline = time.monotonic() + timeout
-        while not done() and time.monotonic() < deadline:
-            if select.select([master], [], [], 0.05)[0]:
-                try:
-                    out.extend(os.read(master, 65536))
-                except OSError:  # the plot ended and closed the terminal
-                    proc.wait(timeout)
-        assert done(), out.decode(errors="replace")
+        _read_until(proc, master, out, done, timeout)
 
     try:
         until(lambda: out.count(b"Enter to continue") == 1)
@@ -747,6 +771,24 @@ def test_an_enter_typed_while_plotting_does_not_answer_the_next_pen_prompt(tmp_p
         until(lambda: proc.poll() is not None)
         assert proc.returncode == 0, out.decode(errors="replace")
         assert board.wait_idle() and board.paper.layers == [1, 1, 2, 2]
+    finally:
+        proc.kill()
+        os.close(master)
+
+
+def test_s_at_a_pause_prompt_stops_the_pauses(tmp_path, emulator):
+    lines = [[(10 + 12 * i, 10), (18 + 12 * i, 60)] for i in range(14)]
+    svg = write_layers(tmp_path / "d.svg", [("#000000", 0.3, lines)])
+    board = emulator(speedup=20)
+    proc, master, out = _terminal_plot([str(svg), "--port", board.start(), "--pause-every", "2s"])
+    try:
+        _read_until(proc, master, out, lambda: out.count(b"Enter to continue") == 1)
+        os.write(master, b"\r")  # the pen is in
+        _read_until(proc, master, out, lambda: b"s to stop pausing" in out)
+        os.write(master, b"s\r")
+        _read_until(proc, master, out, lambda: proc.poll() is not None, timeout=60)
+        assert proc.returncode == 0, out.decode(errors="replace")
+        assert out.count(b"s to stop pausing") == 1, out.decode(errors="replace")
     finally:
         proc.kill()
         os.close(master)
