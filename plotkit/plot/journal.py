@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from plotkit.errors import UserError
+from plotkit.plot.atomic import write_json_atomically
 
 VERSION = 1
 
@@ -53,18 +53,7 @@ def file_sha256(path: Path) -> str:
 
 
 def save_journal(path: Path, journal: Journal) -> None:
-    data = {"version": VERSION, **asdict(journal)}
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=1)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)  # the rename itself survives a power cut
-    finally:
-        os.close(folder)
+    write_json_atomically(path, {"version": VERSION, **asdict(journal)})
 
 
 def load_journal(path: Path) -> Journal:
