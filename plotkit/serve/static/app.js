@@ -26,13 +26,12 @@ let realScale = false;
 let askedId = 0;
 
 // -- helpers ----------------------------------------------------------------------------------
+// as plotkit's format_duration writes it: 1h02m03s, 4m05s
 function duration(s) {
   if (s == null || !isFinite(s)) return "–";
   s = Math.round(s);
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-  if (h) return `${h}h${String(m).padStart(2, "0")}m`;
-  if (m) return `${m}m${String(sec).padStart(2, "0")}s`;
-  return `${sec}s`;
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = String(s % 60).padStart(2, "0");
+  return h ? `${h}h${String(m).padStart(2, "0")}m${sec}s` : `${m}m${sec}s`;
 }
 const metres = (mm) => `${(mm / 1000).toFixed(2)} m`;
 
@@ -146,7 +145,7 @@ function drawSheet() {
     id: "travel-path", d: view.travel, fill: "none", stroke: t.color, "stroke-width": t.width_mm,
     opacity: t.opacity, visibility: $("travel").checked ? "visible" : "hidden",
   }));
-  svg.hidden = false;
+  svg.removeAttribute("hidden");
   $("drop-hint").hidden = true;
   $("sheet-title").textContent = `${view.name} · ${Math.round(w)} × ${Math.round(h)} mm`;
   const legend = $("legend");
@@ -166,7 +165,7 @@ function drawSheet() {
 
 function fit() {
   const svg = $("sheet");
-  if (svg.hidden) return;
+  if (svg.hasAttribute("hidden")) return;
   const w = +svg.dataset.w, h = +svg.dataset.h;
   const box = $("sheet-scroll");
   box.classList.toggle("real", realScale);
