@@ -11,13 +11,8 @@ import typer
 from plotkit.cli.boundary import exits_cleanly, stdout
 from plotkit.cli.plot_commands import BackendChoice, PlotterOption
 from plotkit.errors import UserError
-from plotkit.plot.notify import Notifier
 from plotkit.plotter.backends import DEFAULT_BACKEND
 from plotkit.presets import DEFAULT_PLOTTER, load_plotter
-from plotkit.serve.access import is_loopback, new_token
-from plotkit.serve.app import ServeConfig
-from plotkit.serve.server import bind
-from plotkit.serve.server import serve as run_server
 
 NotifyOption = Annotated[
     list[str] | None,
@@ -57,6 +52,13 @@ def serve(
     notify: NotifyOption = None,
 ) -> None:
     """The plotter's web page: preview, estimate, plot with live progress, queue, notifications."""
+    # imported here: the web server's libraries load for this command only
+    from plotkit.plot.notify import Notifier
+    from plotkit.serve.access import is_loopback, new_token
+    from plotkit.serve.app import ServeConfig
+    from plotkit.serve.server import bind
+    from plotkit.serve.server import serve as run_server
+
     if not folder.is_dir():
         raise UserError(f"{folder}: no such folder; give the folder of your drawings")
     load_plotter(plotter)

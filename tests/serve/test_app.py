@@ -4,6 +4,7 @@ the stopped plot across a restart, and notifications to a local receiver."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -80,6 +81,17 @@ def _until_state(c: TestClient, state: str) -> dict:
             return snap
         time.sleep(0.02)
     raise AssertionError(f"never {state}: {snap}")
+
+
+def test_the_page_loads_nothing_from_elsewhere(folder, client):
+    """No CDN: the page works on a plotter's computer without internet."""
+    c = client(folder)
+    page = c.get("/").text
+    for link in re.findall(r'(?:src|href)="([^"]*)"', page):
+        assert link.startswith("/static/") or link.startswith("data:"), link
+        assert link.startswith("data:") or c.get(link).status_code == 200
+    script = c.get("/static/app.js").text + c.get("/static/style.css").text
+    assert re.findall(r"https?://[^\s\"'`]*", script) == ["http://www.w3.org/2000/svg"]  # a namespace name
 
 
 def test_off_loopback_every_request_needs_the_token(folder, client):
