@@ -23,7 +23,9 @@ let viewKey = "";
 let server = { plot: null, last: null, queue: [] };
 let following = true; // the preview follows the running plot until another drawing is picked
 let realScale = false;
-let askedId = 0;
+let askedId = 0; // the question the dialog shows
+const answered = new Set(); // questions this page answered: a late state must not ask them again
+let loading = false; // a drawing is on its way: Plot must not plot the one shown before
 
 // -- helpers ----------------------------------------------------------------------------------
 // as plotkit's format_duration writes it: 1h02m03s, 4m05s
@@ -112,11 +114,20 @@ async function showDrawing(name, s) {
   if (!name) return;
   if (key === viewKey) return;
   viewKey = key;
+  loading = true;
+  updateButtons();
   const q = new URLSearchParams({ name, plotter: s.plotter, optimize: s.optimize ? "1" : "0", rotate: s.rotate ? "1" : "0" });
   const response = await fetch(`/api/drawing?${q}`);
   let data;
-  try { data = await answerOf(response); } catch { viewKey = ""; return; }
+  try {
+    data = await answerOf(response);
+  } catch {
+    if (viewKey === key) [viewKey, loading] = ["", false];
+    updateButtons();
+    return;
+  }
   if (viewKey !== key) return; // a newer request won
+  loading = false;
   view = data;
   $("drawings").value = name;
   drawSheet();
@@ -244,7 +255,7 @@ function show(state) {
       sw.style.background = color;
       layer.append(sw, `Pen ${s.layer + 1}/${s.layers}: ${s.layer_name}`);
     }
-    $("run-drawn").textContent = s ? `${metres(s.drawn_mm)} / ${metres(s.total_mm)}` : "–";
+    $("run-drawn").textContent = s ? `${(s.drawn_mm / 1000).toFixed(2)} / ${metres(s.total_mm)}` : "–";
     $("run-strokes").textContent = s ? `${s.strokes_done}/${s.strokes}` : "–";
     $("run-elapsed").textContent = s ? duration(s.elapsed_s) : "–";
     $("run-eta").textContent = s && run.state !== "finished" ? duration(s.eta_s) : "–";
@@ -269,8 +280,8 @@ function show(state) {
 
 function ask(question) {
   const dialog = $("prompt");
-  if (!question) {
-    if (dialog.open) dialog.close("");
+  if (!question || answered.has(question.id)) {
+    if (dialog.open) dialog.close();
     return;
   }
   if (question.id === askedId && dialog.open) return;
@@ -279,7 +290,6 @@ function ask(question) {
   $("prompt-message").textContent = `${question.message}.`;
   $("prompt-skip").hidden = question.kind !== "pause";
   $("prompt-continue").textContent = question.kind === "pen" ? "The pen is in: go on" : "Continue";
-  dialog.returnValue = "";
   if (!dialog.open) dialog.showModal();
 }
 
@@ -303,7 +313,7 @@ function showQueue() {
 }
 
 function updateButtons() {
-  const ready = !!view && !view.problem;
+  const ready = !!view && !view.problem && !loading;
   $("plot").disabled = !ready || !!server.plot;
   $("enqueue").disabled = !ready;
 }
@@ -357,8 +367,12 @@ window.addEventListener("DOMContentLoaded", async () => {
   window.addEventListener("resize", fit);
   const dialog = $("prompt");
   dialog.addEventListener("cancel", (e) => e.preventDefault()); // Esc does not answer
-  dialog.addEventListener("close", () => {
-    const choice = dialog.returnValue;
-    if (choice) api("/api/answer", { id: askedId, choice }).catch(() => {});
-  });
+  for (const button of dialog.querySelectorAll("button[data-choice]")) {
+    button.onclick = () => {
+      const id = askedId;
+      answered.add(id);
+      dialog.close();
+      api("/api/answer", { id, choice: button.dataset.choice }).catch(() => {});
+    };
+  }
 });
