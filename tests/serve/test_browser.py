@@ -55,19 +55,24 @@ def _drawn_as_the_drawing(board, svg: Path, max_restarts: int = 0, pens: int = 3
     assert board.paper.layer_count == pens and board.pen_up
 
 
-def test_open_preview_plot_through_pen_dialogs_reloads_and_a_second_page(tmp_path, serve, emulator, browser):
-    svg = write_layers(tmp_path / "drawing.svg", _layers(1))
-    board = emulator(speedup=10, pen_change_s=0.05)
-    served = serve(tmp_path, "--port", board.start())
+def _opened(svg: Path, speedup: float, serve, emulator, browser):
+    """An emulator, ``plotkit serve`` on its port and a laptop-sized page showing ``svg``."""
+    board = emulator(speedup=speedup, pen_change_s=0.05)
+    served = serve(svg.parent, "--port", board.start())
     page = browser.new_page(viewport={"width": 1280, "height": 820})
     page.goto(served.url)
-    page.select_option("#drawings", "drawing.svg")
-    page.wait_for_selector("#sheet:not([hidden])")
+    page.select_option("#drawings", svg.name)
+    page.wait_for_selector("#plot:not([disabled])")
+    return board, served, page
+
+
+def test_open_preview_plot_through_pen_dialogs_reloads_and_a_second_page(tmp_path, serve, emulator, browser):
+    svg = write_layers(tmp_path / "drawing.svg", _layers(1))
+    board, served, page = _opened(svg, 10, serve, emulator, browser)
     assert page.locator("#sheet g.layer").count() == 3 and page.locator("#legend li").count() == 3
     strokes = page.eval_on_selector_all("#sheet g.layer", "gs => gs.map(g => g.getAttribute('stroke'))")
     assert strokes == ["#000000", "#d01010", "#1030d0"]  # each layer in its pen's colour
     planned = estimate(read_drawing(svg), load_plotter("axidraw-v3"))
-    page.wait_for_selector("#plot:not([disabled])")
     assert page.inner_text("#est-time") == format_duration(planned.seconds)
     assert page.inner_text("#est-lifts") == str(planned.lifts)
 
@@ -94,12 +99,7 @@ def test_open_preview_plot_through_pen_dialogs_reloads_and_a_second_page(tmp_pat
 
 def test_stop_then_resume_from_the_page(tmp_path, serve, emulator, browser):
     svg = write_layers(tmp_path / "drawing.svg", _layers(2))
-    board = emulator(speedup=4, pen_change_s=0.05)
-    served = serve(tmp_path, "--port", board.start())
-    page = browser.new_page(viewport={"width": 1280, "height": 820})
-    page.goto(served.url)
-    page.select_option("#drawings", "drawing.svg")
-    page.wait_for_selector("#sheet:not([hidden])")
+    board, served, page = _opened(svg, 4, serve, emulator, browser)
     page.click("#plot")
     _answer(page, "pen 1 of 3")
     _until(lambda: _strokes_done(served) >= 2, what="two strokes")
