@@ -1,19 +1,16 @@
-"""Fixtures for the web page: ``plotkit serve`` as a real process, a local receiver for
-notifications, and a real Chromium driven by Playwright (the system's own executable)."""
+"""Fixtures for the web page: ``plotkit serve`` as a real process and a real Chromium driven
+by Playwright (the system's own executable)."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -72,45 +69,6 @@ def serve() -> Iterator[Callable[..., Served]]:
         if served.proc.poll() is None:
             served.proc.kill()
             served.proc.wait()
-
-
-@dataclass
-class Receiver:
-    """A local HTTP endpoint collecting what apprise's ``json://`` sends to it."""
-
-    url: str
-    messages: list[dict]
-    arrived: threading.Condition
-
-    def wait_for(self, count: int, timeout: float = 20) -> list[dict]:
-        with self.arrived:
-            self.arrived.wait_for(lambda: len(self.messages) >= count, timeout)
-        return list(self.messages)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    messages: list[dict] = []
-    arrived = threading.Condition()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            with arrived:
-                messages.append(json.loads(body))
-                arrived.notify_all()
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args) -> None:
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield Receiver(f"json://127.0.0.1:{server.server_address[1]}/", messages, arrived)
-    server.shutdown()
-    server.server_close()
 
 
 def _chromium() -> str | None:
