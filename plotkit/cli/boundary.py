@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
+import traceback
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -27,7 +29,8 @@ def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:
     """Run a command; a plotkit or optimizer error ends it with its message and exit code.
 
     Bad input (``UserError``, the optimizer's errors) is "Error: ..." and exit 2; a stop
-    (Ctrl-C, a lost plotter) says what was kept and how to go on, with its own code."""
+    (Ctrl-C, a lost plotter) says what was kept and how to go on, with its own code, and
+    with ``PLOTKIT_DEBUG=1`` the traceback of the fault behind it."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -37,6 +40,8 @@ def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:
             stderr.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(UserError.exit_code) from None
         except PlotkitError as exc:
+            if os.environ.get("PLOTKIT_DEBUG") == "1" and exc.__cause__ is not None:
+                traceback.print_exception(exc.__cause__)
             stderr.print(escape(str(exc)), highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
 

@@ -16,10 +16,11 @@ from rich.console import Console
 from rich.table import Table
 
 from plotkit.cli.boundary import exits_cleanly
-from plotkit.cli.plot_run import PlotArgs, drawing_for_plotter, run_plot
+from plotkit.cli.plot_run import run_plot
 from plotkit.errors import PlotkitError, UserError
 from plotkit.plot.drawing import read_drawing, turn
 from plotkit.plot.preview import MAX_PIXELS, preview_image
+from plotkit.plot.runner import PlotRequest, drawing_for_plotter
 from plotkit.plot.schedule import estimate as estimate_plot
 from plotkit.plotter.backends import BACKENDS, DEFAULT_BACKEND
 from plotkit.plotter.emulator import EBBEmulator, Faults
@@ -89,7 +90,7 @@ def plot(
     """Plot a drawing with progress and ETA, pen-wear pauses and exact resume."""
     simulated = dry_run or backend.value == "sim"
     run_plot(
-        PlotArgs(svg, plotter, backend.value, port, pause_every, resume, yes, optimize, simulated, rotate)
+        PlotRequest(svg, plotter, backend.value, port, pause_every, resume, yes, optimize, simulated, rotate)
     )
 
 

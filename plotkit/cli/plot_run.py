@@ -1,9 +1,10 @@
-"""``plotkit plot`` at a terminal: checks first, then a plot session behind a rich progress bar.
+"""``plotkit plot`` at a terminal: a face over ``PlotRunner``, a rich bar and terminal prompts.
 
 Everything that can be wrong with the input is refused before the plotter is opened, so a bad
-file or option never moves the pen. The first Ctrl-C asks the session to stop at the next
-segment boundary and park; a second one stops at once with the pen raised. Either way, and
-after a lost link, the journal is saved and the resume command printed.
+file or option never moves the pen. The first Ctrl-C, SIGTERM or SIGHUP (a closed SSH session)
+asks the runner to stop at the next segment boundary and park; a second one stops at once with
+the pen raised. Whatever ends the plot, the runner leaves the pen raised and the journal at its
+last good state; this face prints one line with the reason and the resume command.
 
 Without a terminal on stderr (a log file, a pipe, ``nohup``) the bar becomes plain progress
 lines at full length: one at each layer change and one every ``PLAIN_EVERY_S`` of wall time.
@@ -11,62 +12,26 @@ lines at full length: one at each layer change and one every ``PLAIN_EVERY_S`` o
 
 from __future__ import annotations
 
-import shlex
-import signal
 import sys
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
 from rich.progress import BarColumn, Progress, ProgressColumn, TaskID, TaskProgressColumn, TextColumn
 from rich.table import Column
 
 from plotkit.cli.boundary import stderr
 from plotkit.cli.progress import PLAIN_EVERY_S
+from plotkit.cli.signals import on_stop_signals, signal_name
 from plotkit.errors import Interrupted, PlotkitError, UserError
-from plotkit.plot.drawing import PlotDrawing, check_fits, read_drawing, turn
-from plotkit.plot.journal import Journal, open_journal
-from plotkit.plot.session import Choice, PlotSession, PlotStatus, Prompt
-from plotkit.plotter.backends import DEFAULT_BACKEND, open_backend
-from plotkit.plotter.interface import LinkError
-from plotkit.plotter.sim import SimBackend
-from plotkit.presets import DEFAULT_PLOTTER, Plotter, load_plotter
-from plotkit.units import format_duration, parse_duration
+from plotkit.plot.runner import Event, Outcome, PlotRequest, PlotRunner, Progressed, Prompted
+from plotkit.plot.session import Choice, PlotStatus, Prompt
+from plotkit.units import format_duration
 
 if sys.platform != "win32":
     import termios
 
 FULL_BAR_WIDTH = 140  # terminal columns from which the plot bar shows every field, labelled
 LAYER_MAX_WIDTH = 24  # a longer layer name is cut, not the ETA after it
-
-
-@dataclass(frozen=True)
-class PlotArgs:
-    svg: Path
-    plotter: str = DEFAULT_PLOTTER
-    backend: str = DEFAULT_BACKEND
-    port: str | None = None
-    pause_every: str | None = None
-    resume: bool = False
-    yes: bool = False
-    optimize: bool = False
-    dry_run: bool = False
-    rotate: bool = False
-
-    def resume_command(self) -> str:
-        words = ["plotkit", "plot", str(self.svg), "--resume"]
-        for flag, value, default in (
-            ("--plotter", self.plotter, DEFAULT_PLOTTER),
-            ("--backend", self.backend, DEFAULT_BACKEND),
-            ("--port", self.port, None),
-            ("--pause-every", self.pause_every, None),
-        ):
-            if value != default:
-                words += [flag, str(value)]
-        words += ["--optimize"] * self.optimize + ["--rotate"] * self.rotate + ["--yes"] * self.yes
-        return shlex.join(words)
 
 
 def _fields(s: PlotStatus) -> dict[str, str]:
@@ -184,122 +149,98 @@ def _discard_typeahead() -> None:
         termios.tcflush(sys.stdin.fileno(), termios.TCIFLUSH)
 
 
-def _ask(bar: _Bar | PlainLines):
-    def ask(prompt: Prompt) -> Choice:
-        bar.hold()
-        previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C here: stop now
-        try:
-            keys = "Enter to continue, q to quit and keep progress"
-            if prompt.kind == "pause":
-                keys = "Enter to continue, s to stop pausing, q to quit and keep progress"
-            stderr.print(f"\n[bold yellow]{prompt.message}.[/]", highlight=False)
-            _discard_typeahead()
-            answer = stderr.input(f"{keys}: ").strip().lower()
-        finally:
-            signal.signal(signal.SIGINT, previous)
-        bar.release()
-        return Choice.QUIT if answer == "q" else Choice.SKIP if answer == "s" else Choice.CONTINUE
-
-    return ask
+def ask_at_terminal(prompt: Prompt) -> Choice:
+    """The prompt's question on stderr, its answer from the terminal."""
+    keys = "Enter to continue, q to quit and keep progress"
+    if prompt.kind == "pause":
+        keys = "Enter to continue, s to stop pausing, q to quit and keep progress"
+    stderr.print(f"\n[bold yellow]{prompt.message}.[/]", highlight=False)
+    _discard_typeahead()
+    answer = stderr.input(f"{keys}: ").strip().lower()
+    return Choice.QUIT if answer == "q" else Choice.SKIP if answer == "s" else Choice.CONTINUE
 
 
-def drawing_for_plotter(
-    svg: Path, plotter: str, optimize: bool, rotate: bool = False
-) -> tuple[PlotDrawing, Plotter]:
-    """The drawing (with ``rotate``, turned 90 degrees as ``vpype pagerotate`` turns it) and the
-    plotter preset, refused with one line if it does not fit."""
-    drawing = read_drawing(svg, optimize)
-    model = load_plotter(plotter)
-    if rotate:
-        drawing = turn(drawing)
-    check_fits(drawing, model, svg, turned=rotate)
-    return drawing, model
+class _Face:
+    """The runner's listener: progress to the bar, prompts answered at the terminal."""
+
+    def __init__(self, bar: _Bar | PlainLines):
+        self.bar = bar
+        self.runner: PlotRunner | None = None
+
+    def __call__(self, event: Event) -> None:
+        assert self.runner is not None
+        if isinstance(event, Progressed):
+            self.bar.update(event.status)
+        elif isinstance(event, Prompted):
+            self.bar.hold()
+            self.runner.answer(ask_at_terminal(event.prompt))
+            self.bar.release()
 
 
-def run_plot(args: PlotArgs) -> None:
+def run_plot(args: PlotRequest) -> None:
     """Plot (or, with ``dry_run``, simulate) ``args.svg``. A stop that keeps progress
-    returns (quit at a prompt) or raises with its exit code (Ctrl-C, a lost plotter)."""
-    drawing, plotter = drawing_for_plotter(args.svg, args.plotter, args.optimize, args.rotate)
-    pause_s = parse_duration(args.pause_every, "--pause-every") if args.pause_every else None
-    settings = {"optimize": args.optimize, "plotter": args.plotter, "rotate": args.rotate}
-    strokes = sum(len(layer.strokes) for layer in drawing.layers)
-    journal, path = open_journal(args.svg, strokes, settings, args.resume, args.dry_run)
+    returns (quit at a prompt) or raises with its exit code (a signal, a fault)."""
     if args.dry_run:
-        return _dry_run(args, drawing, plotter, journal, pause_s)
-    interactive = sys.stdin.isatty()
-    if not interactive and not args.yes:
+        return _dry_run(PlotRunner(args))
+    runner = PlotRunner(args)  # the drawing and the journal are checked first
+    if not sys.stdin.isatty() and not args.yes:
         raise UserError("no terminal to answer pauses and pen-change prompts; add --yes to plot without them")
-    backend = open_backend(args.backend, plotter, args.port)
-    backend.open()
+    runner.open()
     bar = _Bar() if stderr.is_terminal else PlainLines()
+    face = _Face(bar)
+    runner.listener, face.runner = face, runner
     if args.yes:
-        skipped = " (--pause-every is ignored)" if pause_s else ""
+        skipped = " (--pause-every is ignored)" if runner.pause_every_s else ""
         stderr.print(f"--yes: no pauses and no pen-change prompts{skipped}.", highlight=False)
-        pause_s = None
-    stop = threading.Event()
+    raised: list[int] = []
 
-    def on_sigint(signum, frame) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-        bar.say("Stopping at the next segment boundary, then parking (Ctrl-C again: stop at once).")
+    def on_signal(signum: int) -> None:
+        if raised:
+            return  # the pen is being lifted and the journal saved: let that finish
+        if runner.waiting is None and not runner.stopping:
+            runner.stop(by=signal_name(signum))
+            bar.say(
+                f"{signal_name(signum)}: stopping at the next segment boundary, then parking "
+                "(again: stop at once)."
+            )
+            return
+        raised.append(signum)
+        raise KeyboardInterrupt  # at once (at a prompt, the pen is parked already)
 
-    session = PlotSession(
-        drawing,
-        plotter,
-        backend,
-        journal,
-        path,
-        pause_every_s=pause_s,
-        ask=None if args.yes else _ask(bar),
-        progress=bar.update,
-        stop=stop,
-    )
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    saved, command = f"Progress is saved in {path}", args.resume_command()
-    resume = f"{saved}; to go on: {command}"
-    try:
-        with bar:
-            result = session.run()
-    except KeyboardInterrupt:
-        raise Interrupted(f"Stopped at once with the pen raised. {resume}") from None
-    except LinkError as exc:
-        raise PlotkitError(
-            f"Lost the plotter: {exc}. {saved}; once it is connected again, go on with: {command}"
-        ) from None
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if result.finished:
-        j = result.journal
+    with on_stop_signals(on_signal), bar:
+        outcome = runner.run()
+    _finish(outcome, args)
+
+
+def _finish(outcome: Outcome, args: PlotRequest) -> None:
+    """The outcome as the CLI says it: a line, and the exit code through the error it raises."""
+    if outcome.finished:
+        j = outcome.journal
         stderr.print(
             f"Plotted {args.svg}: {j.strokes_done} strokes, {j.drawn_mm / 1000:.2f} m of line "
             f"in {format_duration(j.elapsed_s)} of plotter time.",
             highlight=False,
         )
         return
-    if result.stopped_by == "home":
-        raise UserError(
-            "the plotter no longer knows where its carriage is; resume at a terminal, without "
-            "--yes, to be walked through homing it by hand"
-        )
-    if result.stopped_by == "interrupt":
-        raise Interrupted(f"Stopped by Ctrl-C, pen parked. {resume}")
-    said = {"button": "Stopped by the pause button", "quit": "Stopped"}
-    stderr.print(f"{said[result.stopped_by]}, pen parked. {resume}", highlight=False, soft_wrap=True)
+    error = {2: UserError, 130: Interrupted, 1: PlotkitError}.get(outcome.exit_code)
+    if error is None:
+        stderr.print(outcome.message, highlight=False, soft_wrap=True)
+        return
+    raise error(outcome.message) from outcome.error
 
 
-def _dry_run(
-    args: PlotArgs, drawing: PlotDrawing, plotter: Plotter, journal: Journal, pause_s: float | None
-) -> None:
+def _dry_run(runner: PlotRunner) -> None:
     """Simulate the plot as it will run: every prompt answered at once (none with --yes),
     so the time and the pauses are those of the real plot, pen changes and parking included."""
-    sim = SimBackend(plotter)
-    ask = None if args.yes else lambda prompt: Choice.CONTINUE
-    result = PlotSession(drawing, plotter, sim, journal, None, pause_every_s=pause_s, ask=ask).run()
-    j = result.journal
-    pauses = f"; --pause-every {args.pause_every} would pause {result.pauses} times" if pause_s else ""
+    outcome = runner.run()
+    j, args = outcome.journal, runner.request
+    pauses = (
+        f"; --pause-every {args.pause_every} would pause {outcome.pauses} times"
+        if runner.pause_every_s
+        else ""
+    )
     stderr.print(
-        f"Dry run on {plotter.name}: {format_duration(sim.seconds)} of plotting, {j.strokes_done} strokes, "
-        f"{j.drawn_mm / 1000:.2f} m of line{pauses}. Nothing was sent.",
+        f"Dry run on {runner.plotter.name}: {format_duration(outcome.plotter_s)} of plotting, "
+        f"{j.strokes_done} strokes, {j.drawn_mm / 1000:.2f} m of line{pauses}. Nothing was sent.",
         highlight=False,
     )

@@ -1,10 +1,15 @@
 """One plot from start (or journal) to finish: strokes in order, pauses, pen changes, resume.
 
 The session drives a backend and keeps the journal true: a segment counts as drawn once the
-device has accepted it, the journal is saved after every stroke, every few seconds inside a
-long one, and whenever the plot stops for any reason. It knows no terminal: progress goes
-to a callback, questions to ``ask`` (None: nobody to ask, so no pauses or pen prompts), and
-the first Ctrl-C arrives as ``stop`` being set.
+device has accepted it, the journal is saved after every stroke, every ``SAVE_EVERY_MM`` of
+drawing or ``SAVE_EVERY_S`` of plotter time inside a long one (a hard stop redraws at most
+that), and whenever the plot stops for any reason. It knows no terminal: progress goes to a
+callback, questions to ``ask`` (None: nobody to ask, so no pauses or pen prompts), and a
+stop or a pause asked by the user arrives as ``stop`` or ``pause`` being set.
+
+Whatever ends a plot, the pen ends raised: a stop, a pause or a journal that cannot be
+written parks at the next segment boundary; any exception lifts the pen at once (the
+backend's emergency close), saves what it can and goes on up.
 
 Time is plotter time, one clock for the progress, the ETA and ``pause_every_s``: the planned
 duration (the motion planner's, which the ``ebb`` and ``sim`` backends send exactly) of every
@@ -15,7 +20,6 @@ emulator takes before its ``--speedup``; waiting at a prompt is not plotting.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -31,7 +35,8 @@ from plotkit.plotter.motion import plan_path, plotter_limits
 from plotkit.presets import Plotter
 from plotkit.units import format_duration
 
-SAVE_EVERY_S = 2.0  # journal interval inside long strokes
+SAVE_EVERY_MM = 10.0  # journal interval inside long strokes, in drawn length
+SAVE_EVERY_S = 1.0  # or in plotter time, for slow drawing
 
 
 class Choice(StrEnum):
@@ -63,9 +68,11 @@ class PlotStatus:
 @dataclass(frozen=True)
 class PlotResult:
     finished: bool
-    stopped_by: str  # finished, quit, interrupt, button
+    stopped_by: str  # finished, quit, interrupt, button, paused, home, journal
     journal: Journal
     pauses: int  # pauses by drawing time taken
+    error: OSError | None = None  # why the journal could not be written (stopped_by journal)
+    saved: bool = True  # the journal on disk holds this result (False: an earlier state)
 
 
 @dataclass(frozen=True)
@@ -111,17 +118,21 @@ class PlotSession:
         ask: Callable[[Prompt], Choice] | None = None,
         progress: Callable[[PlotStatus], None] | None = None,
         stop: threading.Event | None = None,
+        pause: threading.Event | None = None,
     ):
         self.drawing, self.plotter, self.backend, self.journal = drawing, plotter, backend, journal
         self.journal_file = journal_file
         self.pause_every_s = pause_every_s
         self.ask, self.progress = ask, progress
         self.stop = stop or threading.Event()
+        self.pause = pause or threading.Event()
         self.strokes = _strokes(drawing, plotter)
         self.down, self.up = plotter_limits(plotter)
         self.total_mm = float(sum(s.seg_mm.sum() for s in self.strokes))
         self.pauses = 0
-        self._saved = 0.0
+        self._saved_at = (0.0, 0.0)  # drawn mm and plotter time at the last save
+        self.save_error: OSError | None = None  # the last save failed: the disk holds an earlier state
+        self.journal_error: OSError | None = None  # the first failure: the plot stops at a boundary
         self._here = np.zeros(2)  # where the carriage is, for planning the time of travel
         self._pen_is_up = True
 
@@ -154,9 +165,32 @@ class PlotSession:
 
     # -- bookkeeping --------------------------------------------------------------------
     def _save(self) -> None:
-        self._saved = time.monotonic()
-        if self.journal_file is not None:
+        """Save the journal; a failure is kept in ``save_error`` (the plot stops at the next
+        boundary), the file on disk keeps its last good state."""
+        self._saved_at = (self.journal.drawn_mm, self.journal.elapsed_s)
+        if self.journal_file is None:
+            return
+        try:
             save_journal(self.journal_file, self.journal)
+            self.save_error = None
+        except OSError as exc:
+            self.save_error = exc
+            self.journal_error = self.journal_error or exc
+
+    def _save_due(self) -> bool:
+        mm, s = self._saved_at
+        return self.journal.drawn_mm - mm >= SAVE_EVERY_MM or self.journal.elapsed_s - s >= SAVE_EVERY_S
+
+    def _halt(self) -> str | None:
+        """Why the plot must stop at this boundary, if it must."""
+        if self.journal_error is not None:
+            return "journal"
+        if self.stop.is_set():
+            return "interrupt"
+        if self.pause.is_set():
+            self.pause.clear()
+            return "paused"
+        return None
 
     def _report(self, k: int, segment: int) -> None:
         if self.progress is None:
@@ -216,15 +250,16 @@ class PlotSession:
                 if first_pen or new_layer:
                     self._pen_change(k, "Resuming: put in" if resumed and first_pen else "Put in")
                     first_pen = False
-                self._draw(k)
+                halt = self._draw(k)
                 if j.cursor.segment < len(stroke.seg_mm):  # stopped inside the stroke
-                    self._pause_or_stop("button" if not self.stop.is_set() else "interrupt")
+                    self._pause_or_stop(halt or "button")
                     continue
                 k = self._next(k)
                 self._save()
                 self._report(k, 0)
-                if self.stop.is_set():
-                    self._pause_or_stop("interrupt")
+                halt = self._halt()
+                if halt is not None:
+                    self._pause_or_stop(halt)
                 elif self.backend.button_pressed():
                     self._pause_or_stop("button")
                 elif self._pause_due(k):
@@ -232,13 +267,18 @@ class PlotSession:
             self._home()
             j.finished, j.stopped_by, j.position_mm = True, "finished", (0.0, 0.0)
             self._save()
+            if self.journal_error is not None:
+                raise _Stopped("journal")
             self.backend.close()
             return PlotResult(True, "finished", j, self.pauses)
         except _Stopped as stopped:
             self.backend.close()
-            return PlotResult(False, stopped.reason, j, self.pauses)
-        except (KeyboardInterrupt, LinkError) as exc:
+            saved = self.save_error is None
+            return PlotResult(False, stopped.reason, j, self.pauses, self.journal_error, saved)
+        except BaseException as exc:  # a lost link, a second Ctrl-C, anything: lift the pen, keep progress
             j.stopped_by = "interrupt" if isinstance(exc, KeyboardInterrupt) else "link"
+            if not isinstance(exc, KeyboardInterrupt | LinkError):
+                j.stopped_by = "error"
             self._save()
             self.backend.close(emergency=True)
             raise
@@ -251,8 +291,9 @@ class PlotSession:
         self.journal.strokes_done += 1
         return k
 
-    def _draw(self, k: int) -> None:
-        """Draw stroke ``k`` from the journal's segment on, stopping at a boundary if asked."""
+    def _draw(self, k: int) -> str | None:
+        """Draw stroke ``k`` from the journal's segment on, stopping at a boundary if asked;
+        why it stopped early, if it did and not for the board's button."""
         stroke, j = self.strokes[k], self.journal
         first = j.cursor.segment
         points = stroke.points[first:]
@@ -270,17 +311,20 @@ class PlotSession:
             j.elapsed_s += float(seconds[i])
             j.drawing_s += float(seconds[i])
             self._here = stroke.points[j.cursor.segment]
-            if time.monotonic() - self._saved >= SAVE_EVERY_S:
+            if self._save_due():
                 self._save()
             self._report(k, j.cursor.segment)
-            return self.stop.is_set() or (
-                j.cursor.segment < len(stroke.seg_mm) and self.backend.button_pressed()
-            )
+            if j.cursor.segment == len(stroke.seg_mm):
+                return False  # the stroke's end is a boundary of its own
+            halt[0] = self._halt()
+            return halt[0] is not None or self.backend.button_pressed()
 
+        halt: list[str | None] = [None]
         if len(points) > 1:
             self.backend.line(points, segment_done)
         self._pen_up()
         j.position_mm = tuple(float(v) for v in stroke.points[j.cursor.segment])
+        return halt[0]
 
     def _park(self) -> None:
         self._home()
@@ -292,6 +336,8 @@ class PlotSession:
         if self.ask is None:
             raise _Stopped(prompt.kind)
         self._save()
+        if self.journal_error is not None:
+            raise _Stopped("journal")
         choice = self.ask(prompt)
         if choice is Choice.QUIT:
             self.journal.stopped_by = "quit"
@@ -300,13 +346,18 @@ class PlotSession:
         return choice
 
     def _pause_or_stop(self, reason: str) -> None:
-        """Ctrl-C stops; the pause button parks and asks (with nobody to ask, it stops)."""
+        """A stop or a journal that cannot be written ends the plot parked (the save tried
+        once more there); the pause button or a pause asked parks and asks (with nobody to
+        ask, it stops)."""
         self._park()
         self.journal.stopped_by = reason
         self._save()
-        if reason == "interrupt":
-            raise _Stopped("interrupt")
-        self._ask_or_stop(Prompt("button", "Paused by the plotter's button"))
+        if reason in ("interrupt", "journal"):
+            raise _Stopped(reason)
+        if reason == "paused":
+            self._ask_or_stop(Prompt("paused", "Paused"))
+        else:
+            self._ask_or_stop(Prompt("button", "Paused by the plotter's button"))
         self.journal.stopped_by = ""
 
     def _pause_due(self, k: int) -> bool:

@@ -22,10 +22,11 @@ from typer.testing import CliRunner
 
 from plotkit.cli import plot_run
 from plotkit.cli.app import app
-from plotkit.cli.plot_run import PlotArgs, run_plot
+from plotkit.cli.plot_run import run_plot
 from plotkit.errors import PlotkitError, UserError
 from plotkit.plot.drawing import read_drawing, turn
 from plotkit.plot.journal import Journal, check_resumable, file_sha256, journal_path, load_journal
+from plotkit.plot.runner import PlotRequest
 from plotkit.plot.schedule import estimate, stroke_plans
 from plotkit.plot.session import Choice, PlotSession, PlotStatus
 from plotkit.plotter.backends import open_backend
@@ -96,7 +97,7 @@ def _arc(p, poly, cum):
 def _plot(svg, port, **kw) -> int:
     """``run_plot`` with the exit code the CLI would give."""
     try:
-        run_plot(PlotArgs(svg, port=port, yes=True, **kw))
+        run_plot(PlotRequest(svg, port=port, yes=True, **kw))
     except PlotkitError as exc:
         return exc.exit_code
     return 0
@@ -379,7 +380,7 @@ def test_resume_refuses_a_changed_drawing_and_keeps_the_journal(tmp_path, emulat
         result = CliRunner().invoke(app, ["plot", str(svg), "--port", port, "--yes"])
         path = journal_path(svg)
         assert result.exit_code == 1  # a lost link: one sentence, the journal and how to go on
-        command = PlotArgs(svg, port=port, yes=True).resume_command()
+        command = PlotRequest(svg, port=port, yes=True).resume_command()
         assert re.fullmatch(
             rf"Lost the plotter: [^\n]+\. Progress is saved in {re.escape(str(path))}; once it is "
             rf"connected again, go on with: {re.escape(command)}",
@@ -487,7 +488,7 @@ def test_item2_rotate_plots_a_portrait_page_and_is_kept_for_resume(tmp_path, emu
     try:
         assert _plot(svg, board.start(), rotate=True) == 1  # a lost link: the journal keeps --rotate
         assert load_journal(journal_path(svg)).settings["rotate"] is True
-        assert "--rotate" in shlex.split(PlotArgs(svg, yes=True, rotate=True).resume_command())
+        assert "--rotate" in shlex.split(PlotRequest(svg, yes=True, rotate=True).resume_command())
         board.faults = Faults()
         line = _one_line_exit_2(["plot", str(svg), "--port", board.start(), "--yes", "--resume"])
         assert "add --rotate" in line  # unturned, it does not fit
