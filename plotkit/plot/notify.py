@@ -22,6 +22,7 @@ EVENTS = {
     "pen": "pen change",
     "pause": "paused",
     "button": "paused",
+    "paused": "paused",
     "home": "carriage to home",
     "stopped": "stopped",
     "error": "error",

@@ -13,7 +13,6 @@ from plotkit.errors import UserError
 from plotkit.plot.journal import journal_path, load_journal
 from plotkit.plot.notify import Notifier, PlotEvent
 from plotkit.plot.session import Choice
-from plotkit.serve.geometry import checked
 from plotkit.serve.hub import Hub
 from plotkit.serve.job import Job
 from plotkit.serve.state import Item, ServeState
@@ -70,14 +69,13 @@ class Desk:
         with self._lock:
             if not resume:
                 self._refuse_if_taken(item.name)
-            svg = drawing_path(self.folder, item.name)
             if not resume and self.state.resumable(item):
                 self.state.active = item
                 self.state.save()
                 self.publish()
                 raise Busy(f"{item.name} has an unfinished plot: resume it, or start it over")
-            drawing, plotter = checked(svg, item.settings)
-            job = Job(svg, item.settings, drawing, plotter, resume, self.backend, self._changed)
+            svg = drawing_path(self.folder, item.name)
+            job = Job(svg, item.settings, resume, self.backend, self._changed)
             self.job, self.state.active, self.last, self._told = job, item, None, None
             self.state.save()
             job.start()

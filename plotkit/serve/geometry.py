@@ -23,13 +23,6 @@ def load(svg: Path, settings: PlotSettings) -> tuple[PlotDrawing, Plotter]:
     return (turn(drawing) if settings.rotate else drawing), load_plotter(settings.plotter)
 
 
-def checked(svg: Path, settings: PlotSettings) -> tuple[PlotDrawing, Plotter]:
-    """``load``, refusing a drawing that leaves the plotter's travel or its page."""
-    drawing, plotter = load(svg, settings)
-    check_fits(drawing, plotter, svg, turned=settings.rotate)
-    return drawing, plotter
-
-
 def _path_data(points: np.ndarray) -> str:
     xy = np.round(points, 2).tolist()
     return "M" + "L".join(f"{x:g} {y:g}" for x, y in xy)

@@ -97,7 +97,7 @@ def test_open_preview_plot_through_pen_dialogs_reloads_and_a_second_page(tmp_pat
     assert load_journal(journal_path(svg)).finished
 
 
-def test_stop_then_resume_from_the_page(tmp_path, serve, emulator, browser):
+def test_pause_stop_then_resume_from_the_page(tmp_path, serve, emulator, browser):
     svg = write_layers(tmp_path / "drawing.svg", _layers(2))
     board, served, page = _opened(svg, 4, serve, emulator, browser)
     page.click("#plot")
@@ -109,6 +109,9 @@ def test_stop_then_resume_from_the_page(tmp_path, serve, emulator, browser):
     page.wait_for_selector("#toast:not([hidden])")
     assert "entities" in page.inner_text("#toast")
     assert served.state()["plot"]["state"] == "running" and not (tmp_path / "evil.svg").exists()
+
+    page.click("#pause")  # the next segment boundary, parked, and a dialog
+    _answer(page, "Paused")
 
     page.click("#stop")
     page.wait_for_selector("#run.stopped", timeout=30_000)
@@ -122,7 +125,7 @@ def test_stop_then_resume_from_the_page(tmp_path, serve, emulator, browser):
     _answer(page, "pen 2 of 3")
     _answer(page, "pen 3 of 3")
     page.wait_for_selector("#run.finished", timeout=30_000)
-    _drawn_as_the_drawing(board, svg, max_restarts=1, pens=4)  # pen 1 asked for again
+    _drawn_as_the_drawing(board, svg, max_restarts=2, pens=5)  # a pen may change at the pause and stop
     assert load_journal(journal_path(svg)).strokes_done == 12
 
 

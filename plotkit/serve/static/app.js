@@ -7,6 +7,7 @@ const TITLES = {
   pen: "Change the pen",
   pause: "Time to refresh the pen",
   button: "Paused",
+  paused: "Paused",
   home: "Carriage to home",
 };
 const STATES = {
