@@ -9,19 +9,10 @@ from typing import Annotated
 import typer
 
 from plotkit.cli.boundary import exits_cleanly, stdout
-from plotkit.cli.plot_commands import BackendChoice, PlotterOption
+from plotkit.cli.plot_commands import BackendChoice, NotifyOption, PlotterOption
 from plotkit.errors import UserError
 from plotkit.plotter.backends import DEFAULT_BACKEND
 from plotkit.presets import DEFAULT_PLOTTER, load_plotter
-
-NotifyOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--notify",
-        help="Call back at pen changes, pauses, stops, errors and the end: an apprise URL "
-        "(ntfy://topic, json://host:port/path, mailto://...); repeatable.",
-    ),
-]
 
 
 def _listen(text: str) -> tuple[str, int]:

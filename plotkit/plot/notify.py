@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import apprise
 
 from plotkit.errors import UserError
+from plotkit.plot.runner import Event, Failed, Finished, Listener, Progressed, Prompted, Stopped
+from plotkit.plot.session import PlotStatus
 from plotkit.units import format_duration
 
 CLOSE_WAIT_S = 10.0  # at most this long to deliver what is queued when closing
@@ -47,10 +49,12 @@ class PlotEvent:
 
     @property
     def body(self) -> str:
-        where = [f"layer {self.layer}"] if self.layer else []
+        """The message, then where the plot is on a line of its own: the message may end in a
+        command to copy."""
+        where = [f"Layer {self.layer}"] if self.layer else []
         if self.left_s is not None and self.kind != "finished":
             where.append(f"{format_duration(self.left_s)} of plotting left")
-        return f"{self.message}." + (f" ({', '.join(where)})" if where else "")
+        return self.message + (f"\n{', '.join(where)}." if where else "")
 
 
 class Notifier:
@@ -89,3 +93,24 @@ class Notifier:
     def _deliver(self) -> None:
         while (event := self._queue.get()) is not None:
             self.apprise.notify(title=event.title, body=event.body)
+
+
+def called_back(notifier: Notifier, drawing: str, listener: Listener) -> Listener:
+    """A plot runner's listener: ``listener`` (a face), with the owner called back first at
+    each prompt (a terminal face then waits for its answer) and at the plot's end."""
+    last: list[PlotStatus] = []
+
+    def listen(event: Event) -> None:
+        status = last[0] if last else None
+        where = (f"{status.layer + 1}/{status.layers} {status.layer_name}", status.eta_s) if status else ("",)
+        if isinstance(event, Progressed):
+            last[:] = [event.status]
+        elif isinstance(event, Prompted):
+            notifier.send(PlotEvent(event.prompt.kind, drawing, f"{event.prompt.message}.", *where))
+        elif isinstance(event, Finished | Stopped | Failed):
+            kind = {Finished: "finished", Stopped: "stopped", Failed: "error"}[type(event)]
+            said = "Plotted to the end." if event.outcome.finished else event.outcome.message
+            notifier.send(PlotEvent(kind, drawing, said, *where))
+        listener(event)
+
+    return listen

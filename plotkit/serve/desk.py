@@ -11,7 +11,7 @@ from typing import Any
 
 from plotkit.errors import UserError
 from plotkit.plot.journal import journal_path, load_journal
-from plotkit.plot.notify import Notifier, PlotEvent
+from plotkit.plot.notify import Notifier
 from plotkit.plot.session import Choice
 from plotkit.serve.hub import Hub
 from plotkit.serve.job import Job
@@ -29,7 +29,6 @@ class Desk:
         self.state = ServeState(folder)
         self.job: Job | None = None
         self.last: dict[str, Any] | None = None  # how the last plot ended, once nothing holds the plotter
-        self._told: tuple[str, int] | None = None  # the last state or question the owner heard of
         self._lock = threading.RLock()
 
     # -- what every page sees ------------------------------------------------------------------
@@ -75,8 +74,8 @@ class Desk:
                 self.publish()
                 raise Busy(f"{item.name} has an unfinished plot: resume it, or start it over")
             svg = drawing_path(self.folder, item.name)
-            job = Job(svg, item.settings, resume, self.backend, self._changed)
-            self.job, self.state.active, self.last, self._told = job, item, None, None
+            job = Job(svg, item.settings, resume, self.backend, self.notifier, self._changed)
+            self.job, self.state.active, self.last = job, item, None
             self.state.save()
             job.start()
             self.publish()
@@ -162,24 +161,4 @@ class Desk:
                     self.last = {**self.state.active.to_json(), **job.to_json()}
                     self.state.active = None
                     self.state.save()
-            self._tell(job)
             self.publish()
-
-    def _tell(self, job: Job) -> None:
-        """Call the owner back once per question and once at the plot's end."""
-        told = ("question", job.question.id) if job.question else (job.state, 0)
-        if told == self._told or told[0] not in ("question", "stopped", "finished", "error"):
-            return
-        self._told = told
-        status = job.status
-        kind = job.question.kind if job.question else job.state
-        message = job.question.message if job.question else job.message
-        self.notifier.send(
-            PlotEvent(
-                kind,
-                job.svg.name,
-                message,
-                f"{status.layer + 1}/{status.layers} {status.layer_name}" if status else "",
-                status.eta_s if status else None,
-            )
-        )

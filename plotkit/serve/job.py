@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from plotkit.plot.notify import Notifier, called_back
 from plotkit.plot.runner import (
     Event,
     Failed,
@@ -41,7 +42,7 @@ class Question:
 
 class Job:
     """A plot of ``svg``; ``on_change`` hears of every change of state and question, and of
-    progress at most every ``PUBLISH_EVERY_S``."""
+    progress at most every ``PUBLISH_EVERY_S``; the owner is called back through ``notifier``."""
 
     def __init__(
         self,
@@ -49,6 +50,7 @@ class Job:
         settings: PlotSettings,
         resume: bool,
         backend: tuple[str, str | None],
+        notifier: Notifier,
         on_change: Callable[[Job], None],
     ):
         self.svg, self.on_change = svg, on_change
@@ -62,7 +64,7 @@ class Job:
             optimize=settings.optimize,
             rotate=settings.rotate,
         )
-        self.runner = PlotRunner(request, self._event)
+        self.runner = PlotRunner(request, called_back(notifier, svg.name, self._event))
         self.runner.open()
         self.drawing = self.runner.drawing
         self.state = "running"  # running, prompt, stopping, stopped, finished, error

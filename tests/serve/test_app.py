@@ -219,7 +219,7 @@ def test_owner_is_called_back_at_pen_changes_stop_and_end(folder, client, receiv
         "plotkit: pen change, a.svg",
         "plotkit: finished, a.svg",
     ]
-    assert messages[1]["message"].startswith("Put in pen 2 of 3: '2' (#d01010, 0.3 mm). (layer 2/3 2, ")
+    assert messages[1]["message"].startswith("Put in pen 2 of 3: '2' (#d01010, 0.3 mm).\nLayer 2/3 2, ")
     assert "of plotting left" in messages[1]["message"]
     c.post("/api/plot", json={"name": "b.svg"})
     _until_asked(c)
