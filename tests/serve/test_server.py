@@ -41,8 +41,7 @@ def _plot_to_the_end(served) -> None:
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
-def test_a_stop_signal_parks_and_saves_and_a_restart_resumes(tmp_path, serve, emulator, sig):
+def test_sigterm_parks_and_saves_and_a_restart_resumes(tmp_path, serve, emulator):
     svg = write_layers(tmp_path / "a.svg", _layers(1))
     write_layers(tmp_path / "b.svg", _layers(2))
     board = emulator(speedup=12, pen_change_s=0.05)
@@ -53,7 +52,7 @@ def test_a_stop_signal_parks_and_saves_and_a_restart_resumes(tmp_path, serve, em
     q = _until(lambda: _question(served), what="the first pen")
     served.http.post("/api/answer", json={"id": q["id"], "choice": "continue"})
     _until(lambda: served.state()["plot"]["status"]["strokes_done"] >= 2, what="two strokes")
-    assert served.stop(sig) == 0
+    assert served.stop(signal.SIGTERM) == 0
     journal = load_journal(journal_path(svg))
     assert journal.stopped_by == "interrupt" and not journal.finished and journal.strokes_done >= 2
     assert board.wait_idle() and board.pen_up and np.allclose(board._mm(), 0)  # parked, pen up
@@ -68,6 +67,17 @@ def test_a_stop_signal_parks_and_saves_and_a_restart_resumes(tmp_path, serve, em
     counts = _coverage(board.paper.strokes, _input_strokes(svg))
     assert all((c > 0.97).all() and (c < 2.03).all() for c in counts)
     assert again.state()["last"]["state"] == "finished"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGHUP], ids=["Ctrl-C", "SIGHUP"])
+def test_ctrl_c_and_sighup_stop_a_plot_waiting_at_a_prompt_and_keep_it(tmp_path, serve, sig):
+    svg = write_layers(tmp_path / "a.svg", _layers(1))
+    served = serve(tmp_path, "--backend", "sim")
+    served.http.post("/api/plot", json={"name": "a.svg"})
+    _until(lambda: _question(served), what="the first pen")
+    assert served.stop(sig) == 0
+    assert load_journal(journal_path(svg)).stopped_by == "quit"
+    assert serve(tmp_path, "--backend", "sim").state()["plot"]["state"] == "stopped"
 
 
 def test_off_loopback_the_printed_url_carries_the_token(tmp_path, serve):
