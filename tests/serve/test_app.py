@@ -226,3 +226,22 @@ def test_owner_is_called_back_at_pen_changes_stop_and_end(folder, client, receiv
     c.post("/api/stop")
     _until_state(c, "stopped")
     assert receiver.wait_for(6)[-1]["title"] == "plotkit: stopped, b.svg"
+
+
+def test_a_drawing_with_an_unfinished_journal_offers_resume_or_start_over(folder, client):
+    c = client(folder)
+    c.post("/api/plot", json={"name": "a.svg"})
+    _until_asked(c)
+    c.post("/api/stop")
+    _until_state(c, "stopped")
+    (folder / STATE_FILE).unlink()  # as after a plot stopped at a terminal: the journal alone
+    fresh = client(folder)
+    refused = fresh.post("/api/plot", json={"name": "a.svg"})
+    assert refused.status_code == 409 and refused.json()["error"] == (
+        "a.svg has an unfinished plot: resume it, or start it over"
+    )
+    assert fresh.get("/api/state").json()["plot"]["state"] == "stopped"  # the page offers both
+    assert fresh.post("/api/start-over").status_code == 200
+    assert not (folder / "a.svg.plotkit.json").exists()
+    assert fresh.get("/api/state").json()["plot"] is None
+    assert fresh.post("/api/plot", json={"name": "a.svg"}).status_code == 200
