@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import torch
 
+from optim.atomic import atomic_file
 from optim.coverage import ink_coverage
 from optim.errors import ExciteError
 from optim.network import Network
@@ -81,11 +81,8 @@ def settings_differ(saved: dict, settings: ExciteSettings) -> list[str]:
 
 def _save(path: Path, payload: dict) -> None:
     """Write atomically: a crash mid-write never leaves a broken checkpoint."""
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    with atomic_file(path) as f:
+        torch.save(payload, f)
 
 
 class Run:

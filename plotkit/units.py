@@ -3,6 +3,7 @@ steps, colours and durations as plotter users write them (90s, 20m, 1h30m)."""
 
 from __future__ import annotations
 
+import math
 import re
 
 import vpype as vp
@@ -28,8 +29,8 @@ def millimetres(text: str, option: str) -> float:
         mm = vp.convert_length(text) / PX_PER_MM
     except ValueError:
         raise UserError(f"{option} takes a length like 15cm, 6in or 200mm, got {text!r}") from None
-    if mm <= 0:
-        raise UserError(f"{option} must be positive, got {text!r}")
+    if not mm > 0 or mm == math.inf:  # NaN fails the first test
+        raise UserError(f"{option} must be a positive, finite length, got {text!r}")
     return mm
 
 

@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape
 import svgelements as se
 import torch
 
+from optim.atomic import write_atomic
 from optim.errors import SvgError
 from optim.render.scene import StrokeScene
 
@@ -76,7 +77,7 @@ def scene_to_svg(
 
 
 def write_svg(scene: StrokeScene, path: str | Path) -> None:
-    Path(path).write_text(scene_to_svg(scene), encoding="utf-8")
+    write_atomic(path, scene_to_svg(scene))
 
 
 def _as_cubics(segment: se.PathSegment) -> list[tuple[complex, complex, complex, complex]]:

@@ -17,9 +17,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from optim.atomic import save_image
 from plotkit.cli.boundary import exits_cleanly, stderr
 from plotkit.cli.boundary import stdout as console
 from plotkit.cli.progress import excite_bar, gallery_bar
+from plotkit.cli.signals import stops_as_ctrl_c
 from plotkit.excite.options import BY_NAME, EXCITE_OPTIONS, Option
 from plotkit.presets import preset_files, read_pen_set, read_plotter, read_recipe
 from plotkit.units import millimetres
@@ -53,7 +55,7 @@ def render(
     image, note = rasterize_svg(svg, size=size, blend=blend.value)
     if note is not None:
         stderr.print(f"Note: {note}.", highlight=False, soft_wrap=True)
-    image.save(output)
+    save_image(image, output)
     console.print(f"Wrote {output} ({image.width}x{image.height} px, {blend.value} blend)")
 
 
@@ -91,7 +93,7 @@ def _excite(
 
     size_mm = millimetres(drawing_size, "--drawing-size")
     run = settings_from_options(values, size_mm)
-    with excite_bar(stderr, quiet) as progress:
+    with stops_as_ctrl_c(), excite_bar(stderr, quiet) as progress:
         result, sidecar = run_excite(
             run, save=output, save_option="--output", size_mm=size_mm, resume=resume, progress=progress
         )
@@ -158,7 +160,7 @@ def _gallery(
 
     wanted = parse_channels(channels)
     size_mm = millimetres(drawing_size, "--drawing-size")
-    with gallery_bar(stderr, quiet) as progress:
+    with stops_as_ctrl_c(), gallery_bar(stderr, quiet) as progress:
         results = run_gallery(values, wanted, output, size_mm, progress, batch_channels, cluster)
     drawn = [r for r in results if not r.skipped]
     console.print(

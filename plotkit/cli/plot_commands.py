@@ -5,7 +5,7 @@ Nothing here loads torch: these run on a machine that only plots.
 
 from __future__ import annotations
 
-import signal
+import math
 import time
 from enum import StrEnum
 from pathlib import Path
@@ -17,9 +17,16 @@ from rich.table import Table
 
 from plotkit.cli.boundary import exits_cleanly
 from plotkit.cli.plot_run import run_plot
+from plotkit.cli.signals import on_stop_signals
 from plotkit.errors import PlotkitError, UserError
 from plotkit.plot.drawing import read_drawing, turn
-from plotkit.plot.preview import MAX_PIXELS, preview_image
+from plotkit.plot.preview import (
+    MAX_PIXELS,
+    check_output,
+    check_preview_options,
+    preview_image,
+    save_preview,
+)
 from plotkit.plot.runner import PlotRequest, drawing_for_plotter
 from plotkit.plot.schedule import estimate as estimate_plot
 from plotkit.plotter.backends import BACKENDS, DEFAULT_BACKEND
@@ -120,14 +127,14 @@ def preview(
     rotate: RotateOption = False,
 ) -> None:
     """The drawing on its paper with each layer's real pen width and colour."""
+    width = millimetres(pen_width, "--pen-width") if pen_width is not None else None
+    check_preview_options(dpi, width)
+    check_output(output)
     drawing = read_drawing(svg)
     if rotate:
         drawing = turn(drawing)
-    width = millimetres(pen_width, "--pen-width") if pen_width is not None else None
-    if dpi <= 0 or dpi > 1200:
-        raise UserError(f"--dpi must be in (0, 1200], got {dpi:g}")
     image = preview_image(drawing, dpi, width, travel)
-    image.save(output)
+    save_preview(image, output)
     page = (
         "" if drawing.page_mm is None else f", a {drawing.page_mm[0]:.0f} x {drawing.page_mm[1]:.0f} mm page"
     )
@@ -154,8 +161,8 @@ def emulate(
     ] = None,
 ) -> None:
     """An EiBotBoard on a pseudo-terminal, for trying plots without a plotter (Ctrl-C or kill stops)."""
-    if speedup <= 0:
-        raise UserError(f"--speedup must be positive, got {speedup:g}")
+    if not 0 < speedup < math.inf:  # NaN fails too
+        raise UserError(f"--speedup must be positive and finite, got {speedup:g}")
     save_s = parse_duration(save_every, "--save-every")
     model = load_plotter(plotter)
     size = (model.travel_x_mm, model.travel_y_mm)
@@ -169,13 +176,8 @@ def emulate(
                 f"--record {record}: cannot write it ({exc.strerror or exc}); check the path"
             ) from None
         saved = 0
-    # Ctrl-C and kill (SIGTERM) both stop it and keep the record. Installed explicitly: started
-    # with & from a script, a process inherits SIGINT ignored, and Python leaves it so.
-    stopping: list[int] = []
-    handlers = {
-        sig: signal.signal(sig, lambda signum, frame: stopping.append(signum)) for sig in STOP_SIGNALS
-    }
-    try:
+    stopping: list[int] = []  # Ctrl-C, kill (SIGTERM) and a closed terminal (SIGHUP) keep the record
+    with on_stop_signals(stopping.append):
         console.print(
             f"EiBotBoard emulator on [bold]{board.start()}[/] (Ctrl-C or kill to stop)", highlight=False
         )
@@ -188,9 +190,6 @@ def emulate(
         board.stop()
         if record is not None:
             _save_record(board, record, size, saved)
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
     paper = board.paper
     console.print(
         f"{len(board.commands)} commands, {len(paper.strokes)} strokes in {paper.layer_count} layers, "
@@ -198,9 +197,6 @@ def emulate(
     )
     if record is not None:
         console.print(f"Wrote {record}")
-
-
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def _save_record(board: EBBEmulator, record: Path, size: tuple[float, float], saved: int) -> int:

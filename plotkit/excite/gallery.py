@@ -21,6 +21,7 @@ from typing import Any
 
 import torch
 
+from optim.atomic import write_atomic
 from optim.excite import (
     ExciteResult,
     ExciteSettings,
@@ -138,7 +139,7 @@ def _finished(run: ExciteRun, channel: int, out_dir: Path) -> ChannelResult | No
 def _record_gain(sidecar: Path, meta: dict[str, Any], channel: int, gain: float, kind: str) -> None:
     """Add the gallery's part to a channel's sidecar: its channel and activation gain."""
     meta["gallery"] = {"channel": channel, "activation_gain": gain, "gain_kind": kind}
-    sidecar.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    write_atomic(sidecar, json.dumps(meta, indent=2) + "\n")
 
 
 def _check_checkpoint(checkpoint: Path, run: ExciteRun, channel: int) -> None:

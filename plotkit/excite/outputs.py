@@ -9,6 +9,7 @@ from pathlib import Path
 
 import torch
 
+from optim.atomic import save_image, write_atomic
 from optim.excite import ExciteResult
 from optim.render.svg import scene_to_svg
 from plotkit.excite.rasterize import to_pil
@@ -37,9 +38,9 @@ def write_drawing(
     """``svg_path``, a PNG and a JSON sidecar beside it; returns (png, json)."""
     scene = result.scene
     layers = pen_layers(result, pens)
-    svg_path.write_text(scene_to_svg(scene, layers, size_mm), encoding="utf-8")
+    write_atomic(svg_path, scene_to_svg(scene, layers, size_mm))
     png = svg_path.with_suffix(".png")
-    to_pil(scene).save(png)
+    save_image(to_pil(scene), png)
     sidecar = svg_path.with_suffix(".json")
     meta = {
         "settings": dataclasses.asdict(result.settings),
@@ -59,5 +60,5 @@ def write_drawing(
         "svg": svg_path.name,
         "png": png.name,
     }
-    sidecar.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    write_atomic(sidecar, json.dumps(meta, indent=2) + "\n")
     return png, sidecar

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from optim.atomic import save_image, write_atomic
+
 THUMB = 160  # side of each channel's thumbnail on the sheet, pixels
 LABEL = 40  # height of the two label lines under each thumbnail
 PAD = 8  # gap between cells and around the sheet
@@ -86,9 +88,9 @@ def write_sheet(out_dir: Path) -> tuple[Path, Path]:
         gain = f"gain {gain_label(ch.gain, ch.gain_kind)}"
         draw.text((x, y + THUMB + 21), gain, fill=(90, 90, 90), font=font)
     sheet_path = out_dir / "sheet.png"
-    sheet.save(sheet_path)
+    save_image(sheet, sheet_path)
     page = out_dir / "index.html"
-    page.write_text(_page(out_dir.name, channels), encoding="utf-8")
+    write_atomic(page, _page(out_dir.name, channels))
     return sheet_path, page
 
 

@@ -1,6 +1,6 @@
 """The plot journal beside a drawing: how far its plot got, so it can resume exactly there.
 
-``drawing.svg.plotkit.json`` is rewritten atomically (temporary file, fsync, rename), so a
+``drawing.svg.plotkit.json`` is rewritten atomically (``optim.atomic``), so a
 crash or a pulled plug leaves the previous version or the new one, never half of each. It is
 keyed by the SHA-256 of the drawing's bytes and by the settings that decide what is drawn
 and in which order; a resume against anything else is refused with the reason.
@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from optim.atomic import write_atomic
 from plotkit.errors import UserError
-from plotkit.plot.atomic import write_json_atomically
 
 VERSION = 1
 
@@ -44,6 +44,32 @@ class Journal:
     finished: bool = False
 
 
+RESERVE_BYTES = 16384  # room for a few journal saves once the disk is full
+
+
+def reserve_path(journal: Path) -> Path:
+    return journal.with_name(journal.name + ".reserve")
+
+
+def reserve_space(journal: Path) -> None:
+    """Set some disk space aside beside the journal while a plot runs. When the disk fills,
+    ``release_space`` gives it back, so the saves that record where the plot stopped still fit.
+    A disk full already gets no reserve: the plot's first save fails and stops it."""
+    try:
+        reserve_path(journal).write_bytes(b"\0" * RESERVE_BYTES)
+    except OSError:
+        reserve_path(journal).unlink(missing_ok=True)
+
+
+def release_space(journal: Path) -> bool:
+    """Remove the reserve; whether there was one."""
+    try:
+        reserve_path(journal).unlink()
+    except OSError:
+        return False
+    return True
+
+
 def journal_path(svg: Path) -> Path:
     return svg.with_name(svg.name + ".plotkit.json")
 
@@ -53,7 +79,7 @@ def file_sha256(path: Path) -> str:
 
 
 def save_journal(path: Path, journal: Journal) -> None:
-    write_json_atomically(path, {"version": VERSION, **asdict(journal)})
+    write_atomic(path, json.dumps({"version": VERSION, **asdict(journal)}, indent=1))
 
 
 def load_journal(path: Path) -> Journal:

@@ -9,10 +9,12 @@ multiply, as inks on paper do.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
+from optim.atomic import save_image
 from plotkit.errors import UserError
 from plotkit.plot.drawing import PlotDrawing
 from plotkit.units import MM_PER_INCH, hex_to_rgb
@@ -24,6 +26,8 @@ SUPERSAMPLED_PIXELS = 64_000_000  # above this, fewer subsamples: memory stays b
 # The largest preview: about 1 GB of memory while drawing (21 bytes a pixel) and a PNG no
 # viewer chokes on. A0 at 150 dpi is 35 megapixels; a 2 m square page at 100 dpi is 62.
 MAX_PIXELS = 50_000_000
+MAX_DPI = 1200
+MAX_PEN_MM = 50.0  # wider than any marker; a wider line would take minutes to draw
 
 
 def _mask(strokes: list[np.ndarray], width_px: float, size: tuple[int, int], factor: int) -> np.ndarray:
@@ -79,12 +83,45 @@ def _two_digits_down(x: float) -> float:
     return math.floor(x * 10**digits) / 10**digits
 
 
+def check_preview_options(dpi: float, pen_width_mm: float | None) -> None:
+    """Refuse a resolution or a pen width a preview cannot be drawn at (NaN included)."""
+    if not 0 < dpi <= MAX_DPI:
+        raise UserError(f"--dpi must be in (0, {MAX_DPI}], got {dpi:g}")
+    if pen_width_mm is not None and not pen_width_mm <= MAX_PEN_MM:
+        raise UserError(f"--pen-width must be at most {MAX_PEN_MM:g} mm, got {pen_width_mm:g} mm")
+
+
+def check_output(path: Path, option: str = "-o") -> None:
+    """Refuse, before any work, an image path that cannot be written: a folder, a folder that
+    does not exist, a suffix that names no image format."""
+    if path.is_dir() or not path.name:
+        raise UserError(f"{option} {path} is a folder; give a file name such as {path / 'preview.png'}")
+    if not path.parent.is_dir():
+        raise UserError(f"{option} {path}: the folder {path.parent} does not exist; create it first")
+    if path.suffix.lower() not in Image.registered_extensions():
+        raise UserError(f"{option} {path}: {path.suffix or 'no suffix'} names no image format; use .png")
+
+
+def save_preview(image: Image.Image, path: Path, option: str = "-o") -> None:
+    """Write the image atomically; a path the system refuses is one line, exit 2."""
+    try:
+        save_image(image, path)
+    except OSError as exc:
+        raise UserError(f"{option} {path}: cannot write it ({exc.strerror or exc}); check the path") from None
+
+
 def preview_image(
     drawing: PlotDrawing, dpi: float = 100, pen_width_mm: float | None = None, travel: bool = False
 ) -> Image.Image:
     """The page at ``dpi``; ``pen_width_mm`` overrides every layer's pen width. A preview over
     ``MAX_PIXELS`` is refused with ``UserError`` before anything is drawn."""
     check_preview_size(drawing, dpi)
+    for layer in drawing.layers:
+        if pen_width_mm is None and layer.pen_width_mm is not None and not layer.pen_width_mm <= MAX_PEN_MM:
+            raise UserError(
+                f"layer {layer.name!r} has a pen {layer.pen_width_mm:g} mm wide, over {MAX_PEN_MM:g} mm; "
+                "give --pen-width or fix the drawing"
+            )
     px = dpi / MM_PER_INCH
     size = preview_size(drawing, dpi)
     factor = max(1, min(SUPERSAMPLE, int((SUPERSAMPLED_PIXELS / (size[0] * size[1])) ** 0.5)))

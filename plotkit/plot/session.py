@@ -19,6 +19,7 @@ emulator takes before its ``--speedup``; waiting at a prompt is not plotting.
 
 from __future__ import annotations
 
+import errno
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from plotkit.plot.drawing import PlotDrawing
-from plotkit.plot.journal import Cursor, Journal, save_journal
+from plotkit.plot.journal import Cursor, Journal, release_space, reserve_space, save_journal
 from plotkit.plot.schedule import stroke_plans
 from plotkit.plotter.interface import Backend, LinkError
 from plotkit.plotter.motion import plan_path, plotter_limits
@@ -176,6 +177,8 @@ class PlotSession:
         except OSError as exc:
             self.save_error = exc
             self.journal_error = self.journal_error or exc
+            if exc.errno == errno.ENOSPC and release_space(self.journal_file):
+                self._save()  # once more, in the room the reserve gave back
 
     def _save_due(self) -> bool:
         mm, s = self._saved_at
@@ -225,6 +228,15 @@ class PlotSession:
 
     # -- the plot -----------------------------------------------------------------------
     def run(self) -> PlotResult:
+        if self.journal_file is None:
+            return self._run()
+        reserve_space(self.journal_file)
+        try:
+            return self._run()
+        finally:
+            release_space(self.journal_file)
+
+    def _run(self) -> PlotResult:
         j = self.journal
         resumed = j.strokes_done > 0 or j.cursor != Cursor()
         try:

@@ -24,7 +24,6 @@ import math
 import os
 import pty
 import select
-import tempfile
 import threading
 import time
 import tty
@@ -34,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import vpype as vp
 
+from optim.atomic import atomic_file
 from plotkit.plotter.kinematics import motor_steps, position_mm
 from plotkit.units import PX_PER_MM
 
@@ -78,8 +78,8 @@ class Paper:
 
     def write_svg(self, path: str, size_mm: tuple[float, float]) -> None:
         """The strokes as an SVG on a sheet of ``size_mm`` (through vpype), one layer per pen.
-        Written atomically (a temporary file beside it, then a rename): a reader or a crash
-        sees the previous record or this one, never half of one."""
+        Written atomically (``optim.atomic``): a reader or a crash sees the previous record
+        or this one, never half of one."""
         doc = vp.Document(page_size=(size_mm[0] * PX_PER_MM, size_mm[1] * PX_PER_MM))
         for layer in sorted(set(self.layers)):
             lines = [
@@ -89,17 +89,8 @@ class Paper:
             ]
             if lines:
                 doc.add(vp.LineCollection(lines), layer)
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
-        try:
-            with open(fd, "w", encoding="utf-8") as f:
-                vp.write_svg(f, doc, page_size=doc.page_size)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        with atomic_file(path, "w") as f:
+            vp.write_svg(f, doc, page_size=doc.page_size)
 
 
 class EBBEmulator:

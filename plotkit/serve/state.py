@@ -9,8 +9,8 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from optim.atomic import write_atomic
 from plotkit.errors import UserError
-from plotkit.plot.atomic import write_json_atomically
 from plotkit.plot.journal import journal_path, load_journal
 from plotkit.presets import DEFAULT_PLOTTER
 
@@ -79,11 +79,9 @@ class ServeState:
         return path.exists() and not load_journal(path).finished
 
     def save(self) -> None:
-        write_json_atomically(
-            self.path,
-            {
-                "version": VERSION,
-                "queue": [item.to_json() for item in self.queue],
-                "active": self.active.to_json() if self.active else None,
-            },
-        )
+        state = {
+            "version": VERSION,
+            "queue": [item.to_json() for item in self.queue],
+            "active": self.active.to_json() if self.active else None,
+        }
+        write_atomic(self.path, json.dumps(state, indent=1))

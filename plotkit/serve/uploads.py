@@ -10,6 +10,7 @@ from pathlib import Path
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from optim.atomic import write_atomic
 from plotkit.errors import UserError
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # far above any drawing a plotter can finish in a day
@@ -64,7 +65,5 @@ def store_upload(folder: Path, name: str, data: bytes) -> str:
         n += 1
         path = drawing_path(folder, f"{stem}-{n}.svg")
     if not path.exists():
-        tmp = path.with_name(f".{path.name}.upload")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        write_atomic(path, data)
     return path.name

@@ -751,3 +751,46 @@ def test_an_enter_typed_while_plotting_does_not_answer_the_next_pen_prompt(tmp_p
     finally:
         proc.kill()
         os.close(master)
+
+
+def _terminal_plot(args, env_columns="120"):
+    """``plotkit plot ARGS`` on a pseudo-terminal: (process, master fd, output buffer)."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plotkit", "plot", *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": env_columns},
+    )
+    os.close(slave)
+    return proc, master, bytearray()
+
+
+def _read_until(proc, master, out, done, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not done() and time.monotonic() < deadline:
+        if select.select([master], [], [], 0.05)[0]:
+            try:
+                out.extend(os.read(master, 65536))
+            except OSError:  # the plot ended and closed the terminal
+                proc.wait(timeout)
+    assert done(), out.decode(errors="replace")
+
+
+def test_s_at_a_pause_prompt_stops_the_pauses(tmp_path, emulator):
+    lines = [[(10 + 12 * i, 10), (18 + 12 * i, 60)] for i in range(14)]
+    svg = write_layers(tmp_path / "d.svg", [("#000000", 0.3, lines)])
+    board = emulator(speedup=20)
+    proc, master, out = _terminal_plot([str(svg), "--port", board.start(), "--pause-every", "2s"])
+    try:
+        _read_until(proc, master, out, lambda: out.count(b"Enter to continue") == 1)
+        os.write(master, b"\r")  # the pen is in
+        _read_until(proc, master, out, lambda: b"s to stop pausing" in out)
+        os.write(master, b"s\r")
+        _read_until(proc, master, out, lambda: proc.poll() is not None, timeout=60)
+        assert proc.returncode == 0, out.decode(errors="replace")
+        assert out.count(b"s to stop pausing") == 1, out.decode(errors="replace")
+    finally:
+        proc.kill()
+        os.close(master)
