@@ -64,4 +64,5 @@ def serve(
     bound = sock.getsockname()[1]
     url = f"http://{f'[{shown}]' if ':' in shown else shown}:{bound}/" + (f"?token={token}" if token else "")
     stdout.print(f"plotkit serve: open {url}  (Ctrl-C to stop)", highlight=False, soft_wrap=True)
-    run_server(config, sock)
+    if left := run_server(config, sock):
+        stdout.print(left, highlight=False, soft_wrap=True)

@@ -56,8 +56,9 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(config: ServeConfig, sock: socket.socket) -> None:
-    """Serve on ``sock`` until a stop signal; the plot is parked and saved before returning."""
+def serve(config: ServeConfig, sock: socket.socket) -> str | None:
+    """Serve on ``sock`` until a stop signal; the plot is parked and saved before returning.
+    What was left holding the plotter, in a line, if anything."""
     app = create_app(config)
     server = _Server(
         uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2), app.state.desk.shutdown
@@ -67,3 +68,7 @@ def serve(config: ServeConfig, sock: socket.socket) -> None:
         server.run(sockets=[sock])
     finally:
         signal.signal(signal.SIGHUP, hangup)
+    active = app.state.desk.state.active
+    if active is None:
+        return None
+    return f"The plot of {active.name} is parked and saved: start plotkit serve again and Resume it."

@@ -53,6 +53,8 @@ def test_sigterm_parks_and_saves_and_a_restart_resumes(tmp_path, serve, emulator
     served.http.post("/api/answer", json={"id": q["id"], "choice": "continue"})
     _until(lambda: served.state()["plot"]["status"]["strokes_done"] >= 2, what="two strokes")
     assert served.stop(signal.SIGTERM) == 0
+    said = served.proc.stdout.read()
+    assert "The plot of a.svg is parked and saved: start plotkit serve again and Resume it." in said
     journal = load_journal(journal_path(svg))
     assert journal.stopped_by == "interrupt" and not journal.finished and journal.strokes_done >= 2
     assert board.wait_idle() and board.pen_up and np.allclose(board._mm(), 0)  # parked, pen up
