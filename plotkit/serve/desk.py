@@ -40,9 +40,11 @@ class Desk:
                 plot = {**active.to_json(), "state": "stopped", "status": None, "question": None}
                 if self.job is not None:
                     plot |= self.job.to_json()
-                else:
-                    j = load_journal(journal_path(self.folder / active.name))
+                elif (path := journal_path(self.folder / active.name)).exists():
+                    j = load_journal(path)
                     plot["message"] = f"Stopped after {j.strokes_done} strokes, pen parked; resume to go on."
+                else:  # deleted by hand while the server ran
+                    plot["message"] = f"Its journal {path.name} is gone: start it over."
             return {
                 "plot": plot,
                 "last": self.last,
