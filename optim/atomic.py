@@ -12,8 +12,10 @@ loading the optimizer (``tests/test_floors.py`` checks both).
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,13 +25,18 @@ from typing import IO, Any
 @contextmanager
 def atomic_file(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[Any]]:
     """A file to write ``path`` through (``mode`` "wb" or "w", UTF-8): it replaces ``path``
-    only when the block ends without an error; otherwise ``path`` is untouched."""
+    only when the block ends without an error; otherwise ``path`` is untouched. Only a
+    regular file is replaced: anything else there (a device, a folder) raises ``OSError``."""
     target = Path(path)
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     try:
-        permissions = target.stat().st_mode & 0o7777
+        mode_now = target.stat().st_mode
     except OSError:
         permissions = 0o666  # the umask applies, as for open()
+    else:
+        if not stat.S_ISREG(mode_now):  # /dev/null, a folder, a pipe: never replaced by a file
+            raise OSError(errno.EINVAL, "not a regular file", str(target))
+        permissions = mode_now & 0o7777
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, permissions)
     try:
         with open(fd, mode, encoding=None if "b" in mode else "utf-8") as f:

@@ -101,11 +101,14 @@ def read_svg(path: str | Path, dtype: torch.dtype = torch.float32) -> StrokeScen
         raise SvgError(f"{path}: no such file; check the path")
     try:
         doc = se.SVG.parse(str(path), reify=True)
+        size = (float(doc.width or 0.0), float(doc.height or 0.0))  # odd units raise here
     except Exception as exc:  # svgelements raises ElementTree and value errors alike
         raise SvgError(f"{path}: not a readable SVG ({exc}); export it again as plain SVG") from None
-    width, height = round(doc.width or 0), round(doc.height or 0)
-    if width <= 0 or height <= 0:
-        raise SvgError(f"{path}: the drawing has zero size; give the <svg> a width and height")
+    if not all(math.isfinite(side) and side >= 0.5 for side in size):  # zero, NaN or infinite
+        raise SvgError(
+            f"{path}: the drawing has zero size (or NaN, or infinite); give the <svg> a width and height"
+        )
+    width, height = round(size[0]), round(size[1])
 
     paths, widths, colors, opacities = [], [], [], []
     for element in doc.elements():

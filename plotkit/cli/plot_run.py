@@ -235,16 +235,16 @@ def _finish(outcome: Outcome, args: PlotRequest) -> None:
     raise error(outcome.message) from outcome.error
 
 
+def _pauses(n: int) -> str:
+    return "would not pause" if n == 0 else "would pause once" if n == 1 else f"would pause {n} times"
+
+
 def _dry_run(runner: PlotRunner) -> None:
     """Simulate the plot as it will run: every prompt answered at once (none with --yes),
     so the time and the pauses are those of the real plot, pen changes and parking included."""
     outcome = runner.run()
     j, args = outcome.journal, runner.request
-    pauses = (
-        f"; --pause-every {args.pause_every} would pause {outcome.pauses} times"
-        if runner.pause_every_s
-        else ""
-    )
+    pauses = f"; --pause-every {args.pause_every} {_pauses(outcome.pauses)}" if runner.pause_every_s else ""
     stderr.print(
         f"Dry run on {runner.plotter.name}: {format_duration(outcome.plotter_s)} of plotting, "
         f"{j.strokes_done} strokes, {j.drawn_mm / 1000:.2f} m of line{pauses}. Nothing was sent.",

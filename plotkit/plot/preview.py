@@ -27,6 +27,7 @@ SUPERSAMPLED_PIXELS = 64_000_000  # above this, fewer subsamples: memory stays b
 # viewer chokes on. A0 at 150 dpi is 35 megapixels; a 2 m square page at 100 dpi is 62.
 MAX_PIXELS = 50_000_000
 MAX_DPI = 1200
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp")  # RGB formats Pillow writes
 MAX_PEN_MM = 50.0  # wider than any marker; a wider line would take minutes to draw
 
 
@@ -92,14 +93,19 @@ def check_preview_options(dpi: float, pen_width_mm: float | None) -> None:
 
 
 def check_output(path: Path, option: str = "-o") -> None:
-    """Refuse, before any work, an image path that cannot be written: a folder, a folder that
-    does not exist, a suffix that names no image format."""
+    """Refuse, before any work, an image path that cannot be written: a folder, a device, a
+    folder that does not exist, a suffix that names no image format it writes."""
     if path.is_dir() or not path.name:
         raise UserError(f"{option} {path} is a folder; give a file name such as {path / 'preview.png'}")
+    if path.exists() and not path.is_file():
+        raise UserError(f"{option} {path} is not a regular file; give a file name such as preview.png")
     if not path.parent.is_dir():
         raise UserError(f"{option} {path}: the folder {path.parent} does not exist; create it first")
-    if path.suffix.lower() not in Image.registered_extensions():
-        raise UserError(f"{option} {path}: {path.suffix or 'no suffix'} names no image format; use .png")
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        raise UserError(
+            f"{option} {path}: the name must end in an image suffix, .png (or "
+            f"{', '.join(IMAGE_SUFFIXES[1:])})"
+        )
 
 
 def save_preview(image: Image.Image, path: Path, option: str = "-o") -> None:

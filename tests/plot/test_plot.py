@@ -412,6 +412,13 @@ def test_without_a_terminal_it_asks_for_yes(tmp_path, emulator):
     assert "add --yes" in line and board.commands == []
 
 
+@pytest.mark.parametrize(("every", "said"), [("5s", "would pause once"), ("2s", "would pause 3 times")])
+def test_dry_run_counts_pauses_in_english(tmp_path, runner, every, said):
+    svg = write_layers(tmp_path / "d.svg", _layers(1, layers=1, strokes=6))
+    result = runner.invoke(app, ["plot", str(svg), "--dry-run", "--pause-every", every])
+    assert result.exit_code == 0 and f"--pause-every {every} {said}." in result.stderr, result.stderr
+
+
 def test_dry_run_counts_pauses_and_sends_nothing(drawing_svg, runner):
     result = runner.invoke(app, ["plot", str(drawing_svg), "--dry-run", "--pause-every", "5s"])
     assert result.exit_code == 0, result.output
@@ -424,7 +431,7 @@ def test_dry_run_pauses_and_time_are_those_of_the_plot_at_a_terminal(drawing_svg
     pausing every 10 s never pauses, and parking for each pen takes plotter time."""
     result = runner.invoke(app, ["plot", str(drawing_svg), "--dry-run", "--pause-every", "10s"])
     assert result.exit_code == 0, result.output
-    assert "would pause 0 times" in result.stderr
+    assert "would not pause" in result.stderr
     plotter = load_plotter("axidraw-v3")
     sim = SimBackend(plotter)
     session = PlotSession(
