@@ -1,10 +1,14 @@
-"""Fixtures many tests share: a CLI runner, EiBotBoard emulators on pseudo-terminals, and
-models built once per test session."""
+"""Fixtures many tests share: a CLI runner, EiBotBoard emulators on pseudo-terminals, a local
+receiver for notifications, and models built once per test session."""
 
 from __future__ import annotations
 
 import copy
+import json
+import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import torch
@@ -52,3 +56,42 @@ def emulator() -> Iterator[Callable[..., EBBEmulator]]:
     yield make
     for board in boards:
         board.stop()
+
+
+@dataclass
+class Receiver:
+    """A local HTTP endpoint collecting what apprise's ``json://`` sends to it."""
+
+    url: str
+    messages: list[dict]
+    arrived: threading.Condition
+
+    def wait_for(self, count: int, timeout: float = 20) -> list[dict]:
+        with self.arrived:
+            self.arrived.wait_for(lambda: len(self.messages) >= count, timeout)
+        return list(self.messages)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    messages: list[dict] = []
+    arrived = threading.Condition()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            with arrived:
+                messages.append(json.loads(body))
+                arrived.notify_all()
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield Receiver(f"json://127.0.0.1:{server.server_address[1]}/", messages, arrived)
+    server.shutdown()
+    server.server_close()

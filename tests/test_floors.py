@@ -72,6 +72,13 @@ def test_the_option_table_vpype_loads_at_start_needs_no_torch():
     assert not _offending(light_files, TORCH | {"plotkit"})
 
 
+def test_the_web_server_is_paper_side_and_leaves_the_terminal_to_the_cli():
+    """``plotkit serve`` runs on the small computer beside the plotter: no torch, nothing of the
+    optimizer but the atomic writer, and no typer, click or rich below the command itself."""
+    bad = _offending(_modules("plotkit/serve"), TORCH | TERMINAL, ("plotkit.excite", "plotkit.cli", "optim"))
+    assert [b for b in bad if not b.endswith(" imports optim.atomic")] == []
+
+
 def test_plotter_floor_does_not_reach_up_into_plot():
     assert not _offending(_modules("plotkit/plotter"), set(), ("plotkit.plot.",))
 
@@ -134,6 +141,7 @@ def test_plotting_commands_and_vpype_work_without_torch(tmp_path, no_torch):
         [*plotkit, "preview", str(svg), "-o", str(tmp_path / "p.png")],
         [*plotkit, "plot", str(svg), "--dry-run"],
         [*plotkit, "presets"],
+        [*plotkit, "serve", "--help"],
         [*vpype, "line", "0", "0", "1cm", "1cm", "stat"],
     ):
         done = _run(args, no_torch, tmp_path)

@@ -1,4 +1,5 @@
-"""A normal (non-editable) install carries the bundled presets: pens, plotters, recipes."""
+"""A normal (non-editable) install carries the bundled presets (pens, plotters, recipes) and
+the web page of ``plotkit serve``."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ def test_a_wheel_holds_the_presets_and_its_install_lists_them(tmp_path):
     bundled = {kind: sorted(preset_files(kind)) for kind in KINDS}
     for kind, presets in bundled.items():
         assert presets and all(f"plotkit/presets/data/{kind}/{p}.toml" in names for p in presets), kind
+    page = {p.name for p in (ROOT / "plotkit/serve/static").iterdir()}  # plotkit serve's page, offline
+    assert page >= {"index.html", "app.js", "style.css"}
+    assert all(f"plotkit/serve/static/{name}" in names for name in page)
     site = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from plotkit.cli import excite_commands, plot_commands
+from plotkit.cli import excite_commands, plot_commands, serve_command
 
 DISTRIBUTION = "vpype-neuronexc"  # the name plotkit is installed under (pyproject.toml)
 
@@ -44,3 +44,4 @@ app.command()(plot_commands.estimate)
 app.command()(plot_commands.plot)
 app.command()(plot_commands.preview)
 app.command()(plot_commands.emulate)
+app.command()(serve_command.serve)

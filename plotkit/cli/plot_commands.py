@@ -49,6 +49,16 @@ RotateOption = Annotated[
 ]
 
 
+NotifyOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--notify",
+        help="Call back at pen changes, pauses, stops, errors and the end: an apprise URL "
+        "(ntfy://topic, json://host:port/path, mailto://...); repeatable.",
+    ),
+]
+
+
 @exits_cleanly
 def estimate(
     svg: Annotated[Path, typer.Argument(help="Multi-layer SVG to plot (one layer per pen).")],
@@ -93,11 +103,13 @@ def plot(
         bool, typer.Option("--dry-run", help="Simulate on a virtual clock: time and pauses; nothing sent.")
     ] = False,
     rotate: RotateOption = False,
+    notify: NotifyOption = None,
 ) -> None:
     """Plot a drawing with progress and ETA, pen-wear pauses and exact resume."""
     simulated = dry_run or backend.value == "sim"
     run_plot(
-        PlotRequest(svg, plotter, backend.value, port, pause_every, resume, yes, optimize, simulated, rotate)
+        PlotRequest(svg, plotter, backend.value, port, pause_every, resume, yes, optimize, simulated, rotate),
+        tuple(notify or ()),
     )
 
 

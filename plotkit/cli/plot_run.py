@@ -24,6 +24,7 @@ from plotkit.cli.boundary import stderr
 from plotkit.cli.progress import PLAIN_EVERY_S
 from plotkit.cli.signals import on_stop_signals, signal_name
 from plotkit.errors import Interrupted, PlotkitError, UserError
+from plotkit.plot.notify import Notifier, called_back
 from plotkit.plot.runner import Event, Outcome, PlotRequest, PlotRunner, Progressed, Prompted
 from plotkit.plot.session import Choice, PlotStatus, Prompt
 from plotkit.units import format_duration
@@ -187,9 +188,11 @@ class _Face:
             self.bar.release()
 
 
-def run_plot(args: PlotRequest) -> None:
-    """Plot (or, with ``dry_run``, simulate) ``args.svg``. A stop that keeps progress
-    returns (quit at a prompt) or raises with its exit code (a signal, a fault)."""
+def run_plot(args: PlotRequest, notify: tuple[str, ...] = ()) -> None:
+    """Plot (or, with ``dry_run``, simulate) ``args.svg``, calling back each ``notify`` URL at
+    prompts and at the end. A stop that keeps progress returns (quit at a prompt) or raises
+    with its exit code (a signal, a fault)."""
+    notifier = Notifier(notify)  # a bad URL is refused before anything else
     if args.dry_run:
         return _dry_run(PlotRunner(args))
     runner = PlotRunner(args)  # the drawing and the journal are checked first
@@ -198,7 +201,7 @@ def run_plot(args: PlotRequest) -> None:
     runner.open()
     bar = _Bar() if stderr.is_terminal else PlainLines()
     face = _Face(bar)
-    runner.listener, face.runner = face, runner
+    runner.listener, face.runner = called_back(notifier, args.svg.name, face), runner
     if args.yes:
         skipped = " (--pause-every is ignored)" if runner.pause_every_s else ""
         stderr.print(f"--yes: no pauses and no pen-change prompts{skipped}.", highlight=False)
@@ -218,8 +221,11 @@ def run_plot(args: PlotRequest) -> None:
         raised.append(signum)
         raise KeyboardInterrupt  # at once (at a prompt, the pen is parked already)
 
-    with on_stop_signals(on_signal), bar:
-        outcome = runner.run()
+    try:
+        with on_stop_signals(on_signal), bar:
+            outcome = runner.run()
+    finally:
+        notifier.close()  # the last word (the end, an error) goes out before the process ends
     _finish(outcome, args)
 
 

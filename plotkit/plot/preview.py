@@ -55,11 +55,11 @@ def preview_size(drawing: PlotDrawing, dpi: float) -> tuple[int, int]:
     """Width and height in pixels of the preview at ``dpi``: the page, or without one the
     drawing with its margin from home."""
     px = dpi / MM_PER_INCH
-    page_w, page_h = _page(drawing)
+    page_w, page_h = page_size_mm(drawing)
     return max(1, round(page_w * px)), max(1, round(page_h * px))
 
 
-def _page(drawing: PlotDrawing) -> tuple[float, float]:
+def page_size_mm(drawing: PlotDrawing) -> tuple[float, float]:
     x0, y0, x1, y1 = drawing.bounds_mm
     return drawing.page_mm or (x1 + min(x0, 10), y1 + min(y0, 10))
 
@@ -71,7 +71,7 @@ def check_preview_size(drawing: PlotDrawing, dpi: float) -> None:
     if w * h <= MAX_PIXELS:
         return
     fitting = _two_digits_down(dpi * math.sqrt(MAX_PIXELS / (w * h)))
-    page_w, page_h = _page(drawing)
+    page_w, page_h = page_size_mm(drawing)
     raise UserError(
         f"the preview of this {page_w:.0f} x {page_h:.0f} mm page would be {w} x {h} px "
         f"({w * h / 1e6:.0f} megapixels) at {dpi:g} dpi, over the {MAX_PIXELS / 1e6:.0f}-megapixel "
