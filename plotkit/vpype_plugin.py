@@ -22,7 +22,7 @@ import vpype_cli
 from optim.errors import OptimError
 from plotkit.errors import PlotkitError, UserError
 from plotkit.excite.options import FIELDS, flag, flagged, help_text, spec
-from plotkit.units import PX_PER_MM
+from plotkit.units import PX_PER_MM, millimetres
 
 
 class _BadInput(click.ClickException):
@@ -40,6 +40,22 @@ class _Stopped(click.ClickException):
 
     def show(self, file=None) -> None:
         click.echo(self.message, err=True)
+
+
+class _Length(click.ParamType):
+    """A length with its unit, read by ``plotkit.units.millimetres``, in vpype's pixels; unlike
+    vpype's LengthType, which reads a bare number as pixels, a bare number is refused."""
+
+    name = "length"
+
+    def __init__(self, zero: bool = False):
+        self.zero = zero
+
+    def convert(self, value, param, ctx) -> float:
+        try:
+            return millimetres(value, param.opts[0], self.zero) * PX_PER_MM
+        except UserError as exc:
+            raise _BadInput(str(exc)) from None
 
 
 def drawing_options(command: Callable) -> Callable:
@@ -66,14 +82,14 @@ def drawing_options(command: Callable) -> Callable:
 )
 @click.option(
     "--margin",
-    type=vpype_cli.LengthType(),
+    type=_Length(zero=True),
     default="15mm",
     help="Space kept free around the drawing. [default: 15mm]",
 )
 @click.option(
     "--width",
     "drawing_width",
-    type=vpype_cli.LengthType(),
+    type=_Length(),
     default=None,
     help="Side of the square drawing. [default: as large as the margins allow]",
 )

@@ -74,7 +74,7 @@ def test_recipe_sets_options_and_explicit_ones_win(tmp_path):
         ("--colors free", "free colours have no pen"),
         ("--margin -5mm", "--margin must be 0 or more, got -5mm"),
         ("--width 0mm", "--width must be more than 0"),
-        ("--width -3cm", "--width must be more than 0, got -30mm"),
+        ("--width -3cm", "--width must be more than 0, got -3cm"),
         ("--margin 0 --width 300mm", "larger than"),
     ],
 )
