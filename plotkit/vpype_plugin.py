@@ -116,7 +116,7 @@ def neuronexc(
 ) -> vp.Document:
     """Optimize strokes that excite a CNN neuron, and add them as one layer per pen."""
     from plotkit.cli.boundary import stderr
-    from plotkit.cli.progress import excite_bar
+    from plotkit.cli.progress import excite_bar, summary
     from plotkit.excite.job import run_excite
     from plotkit.excite.placement import pen_line_collections, place
     from plotkit.excite.request import request
@@ -141,6 +141,7 @@ def neuronexc(
         for key, value in props.items():
             document.layers[layer_id].set_property(key, value)
     document.page_size = placement.page
+    stderr.print(f"neuronexc: {summary(result)}", highlight=False, soft_wrap=True)
     return document
 
 

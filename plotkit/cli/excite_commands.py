@@ -18,7 +18,7 @@ from rich.table import Table
 from plotkit.cli.boundary import exits_cleanly, stderr
 from plotkit.cli.boundary import stdout as console
 from plotkit.cli.drawing_options import drawing_options
-from plotkit.cli.progress import excite_bar, gallery_bar
+from plotkit.cli.progress import excite_bar, gallery_bar, summary
 from plotkit.excite.options import KINDS
 from plotkit.excite.request import DrawingRequest
 from plotkit.presets import preset_files, read_pen_set, read_plotter, read_recipe
@@ -105,10 +105,7 @@ def excite(
             run, save=output, save_option="--output", size_mm=size_mm, resume=resume, progress=progress
         )
     console.print(
-        f"Wrote {output}, {output.with_suffix('.png')} and {output.with_suffix('.json')}: activation "
-        f"{result.initial_activation:.4g} -> {result.final_activation:.4g}, {result.scene.n_paths} strokes "
-        f"inking {result.coverage:.0%}, in {result.seconds:.0f} s ({result.weights_label} weights, "
-        f"{result.precision})",
+        f"Wrote {output}, {output.with_suffix('.png')} and {output.with_suffix('.json')}: {summary(result)}",
         highlight=False,
     )
 

@@ -27,6 +27,7 @@ PLAIN_EVERY_S = 10.0  # without a terminal: a progress line this often (wall tim
 
 if TYPE_CHECKING:  # torch loads only when a command runs the optimizer
     from optim.excite import Progress as StepProgress
+    from optim.run import ExciteResult
     from plotkit.excite.gallery import GalleryProgress
 
 
@@ -97,6 +98,15 @@ def excite_bar(console: Console, quiet: bool) -> AbstractContextManager[Callable
         lambda p: {"phase": p.phase, "activation": p.activation, "rate": _rate(p)},
         line,
         lambda p: p.step >= p.steps,
+    )
+
+
+def summary(result: ExciteResult) -> str:
+    """What a finished drawing reached, as ``plotkit excite`` and ``vpype neuronexc`` both say it."""
+    return (
+        f"activation {result.initial_activation:.4g} -> {result.final_activation:.4g}, "
+        f"{result.scene.n_paths} strokes inking {result.coverage:.0%}, in {result.seconds:.0f} s "
+        f"({result.weights_label} weights, {result.precision})"
     )
 
 
