@@ -126,7 +126,7 @@ def neuronexc(
         placement = place(page_size, landscape, margin, drawing_width)
         size_mm = placement.side / PX_PER_MM
         run = plan(request(values), size_mm)
-        with excite_bar(stderr, quiet) as progress:
+        with excite_bar(stderr, quiet, run.settings) as progress:
             result = run_excite(
                 run, save=save, save_option="--save", size_mm=size_mm, resume=resume, progress=progress
             )

@@ -100,7 +100,7 @@ def excite(
 
     size_mm = millimetres(drawing_size, "--drawing-size")
     run = plan(asked, size_mm)
-    with excite_bar(stderr, quiet) as progress:
+    with excite_bar(stderr, quiet, run.settings) as progress:
         result = run_excite(
             run, save=output, save_option="--output", size_mm=size_mm, resume=resume, progress=progress
         )
