@@ -39,7 +39,7 @@ README_LOOK = [
     "plotkit emulate --record paper.svg --speedup 10",  # the emulator fixture stands for it
     "plotkit plot fineliner.svg --port /dev/pts/3",
 ]
-TINY = " --paths 30 --size 64 --input-size 64 --batch 1 --steps 2 --finetune-steps 2 --quiet"
+TINY = " --paths 30 --size 64 --input-size 64 --tile 2 --batch 1 --steps 2 --finetune-steps 2 --quiet"
 
 
 def _readme_commands() -> str:
