@@ -61,20 +61,30 @@ def _one_line(result_or_proc, code: int = 2) -> str:
     return lines[0]
 
 
+EDGES = [
+    ("10", "needs a unit, as in 10cm"),
+    ("0mm", "must be more than 0, got 0mm"),
+    ("-1cm", "must be more than 0, got -1cm"),
+    ("nan", "takes a length like 15cm"),
+    ("1e400mm", "takes a finite length"),
+]
+
+
+@pytest.mark.parametrize("text,problem", EDGES)
 @pytest.mark.parametrize("command", ["excite", "gallery"])
-def test_a_drawing_size_without_a_unit_is_refused_before_any_work(command, tmp_path, runner):
+def test_a_drawing_size_at_its_edges_is_refused_before_any_work(command, text, problem, tmp_path, runner):
     own = ["--channels", "0-1"] if command == "gallery" else []
     tiny = [a for a in TINY_EXCITE if a not in ("--channel", "2")]
-    args = [command, *tiny, *own, "--drawing-size", "10", "-o", str(tmp_path / "out")]
-    line = _one_line(runner.invoke(app, args))
-    assert "--drawing-size needs a unit, as in 10cm" in line
+    args = [command, *tiny, *own, "--drawing-size", text, "-o", str(tmp_path / "out")]
+    assert f"--drawing-size {problem}" in _one_line(runner.invoke(app, args))
     assert not (tmp_path / "out").exists()
 
 
-def test_a_preview_pen_width_without_a_unit_is_refused(tmp_path, runner):
+@pytest.mark.parametrize("text,problem", EDGES)
+def test_a_preview_pen_width_at_its_edges_is_refused(text, problem, tmp_path, runner):
     svg = write_layers(tmp_path / "d.svg", [("#000000", 0.5, [[(20, 20), (60, 20)]])])
-    args = ["preview", str(svg), "--pen-width", "0.5", "-o", str(tmp_path / "p.png")]
-    assert "--pen-width needs a unit, as in 10cm" in _one_line(runner.invoke(app, args))
+    args = ["preview", str(svg), "--pen-width", text, "-o", str(tmp_path / "p.png")]
+    assert f"--pen-width {problem}" in _one_line(runner.invoke(app, args))
     assert not (tmp_path / "p.png").exists()
 
 
