@@ -130,17 +130,16 @@ def friendly_layers(model: nn.Module) -> dict[str, str]:
     return names
 
 
-def resolve_layer(model: nn.Module, layer: str) -> str:
-    """The graph node whose output ``layer`` is, or a ModelError listing close names."""
+def resolve_layer(model: nn.Module, layer: str, name: str) -> str:
+    """The graph node whose output ``layer`` is, or a ModelError listing close names; ``name``
+    is the model as the user typed it (torchvision's class names differ: mobilenetv2)."""
     friendly = friendly_layers(model)
     _, nodes = get_graph_node_names(model)
     if layer in friendly or layer in nodes:
         return _output_node(nodes, friendly.get(layer, layer))
     close = difflib.get_close_matches(layer, [*friendly, *nodes], n=5, cutoff=0.5)
     hint = f"; close names: {', '.join(close)}" if close else ""
-    raise ModelError(
-        f"unknown layer {layer!r} for {type(model).__name__.lower()}{hint} (plotkit layers MODEL lists them)"
-    )
+    raise ModelError(f"unknown layer {layer!r} for {name}{hint} (plotkit layers {name} lists them)")
 
 
 @dataclass

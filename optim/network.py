@@ -39,7 +39,7 @@ class Network:
         self.terms: list[Term] = parse_objective(settings.objective)
         model, self.weights_label = load_model(settings.model, settings.weights, settings.seed)
         layers = dict.fromkeys(t.layer for t in self.terms)  # resolve_layer traces: once a layer
-        self.nodes = {layer: resolve_layer(model, layer) for layer in layers}
+        self.nodes = {layer: resolve_layer(model, layer, settings.model) for layer in layers}
         self.net = Truncated(model, sorted(set(self.nodes.values())))
         with torch.no_grad():  # one small forward tells every target layer's channel count
             shapes = {node: a.shape for node, a in self.net(torch.zeros(1, 3, 224, 224)).items()}

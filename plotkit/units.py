@@ -23,17 +23,29 @@ def hex_to_rgb(color: str) -> tuple[float, float, float]:
     return tuple(int(color[i : i + 2], 16) / 255 for i in (1, 3, 5))  # type: ignore[return-value]
 
 
-def millimetres(text: str, option: str, zero_ok: bool = False) -> float:
-    """A vpype length ('15cm', '6in', '200mm', '300' px) in millimetres, more than 0 (or 0 too,
-    with ``zero_ok``)."""
+def millimetres(text: str, option: str, zero: bool = False) -> float:
+    """A vpype length ('15cm', '6in', '200mm', '300px') in millimetres. A bare number is
+    refused: vpype reads it as pixels, and '10' meant as centimetres made a 2.65 mm drawing
+    without a word. ``zero``: 0 is a length here (a margin), and needs no unit."""
+    if _bare_number(text) and not (zero and float(text) == 0):
+        raise UserError(f"{option} needs a unit, as in 10cm, 6in or 200mm; got {text}")
     try:
         mm = vp.convert_length(text) / PX_PER_MM
     except ValueError:
         raise UserError(f"{option} takes a length like 15cm, 6in or 200mm, got {text!r}") from None
-    if not (mm > 0 or zero_ok and mm == 0) or mm == math.inf:  # NaN fails the first test
-        said = "0 or more" if zero_ok else "positive"
-        raise UserError(f"{option} must be {said} and finite, got {text!r}")
+    if not math.isfinite(mm):
+        raise UserError(f"{option} takes a finite length like 15cm, got {text}")
+    if mm < 0 or mm == 0 and not zero:
+        raise UserError(f"{option} must be {'0 or more' if zero else 'more than 0'}, got {text}")
     return mm
+
+
+def _bare_number(text: str) -> bool:
+    """A finite number with no unit ('nan' and 'inf' are not lengths at all)."""
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 def parse_duration(text: str, option: str) -> float:

@@ -22,7 +22,7 @@ import vpype_cli
 from optim.errors import OptimError
 from plotkit.errors import PlotkitError, UserError
 from plotkit.excite.options import FIELDS, flag, flagged, help_text, spec
-from plotkit.units import PX_PER_MM
+from plotkit.units import PX_PER_MM, millimetres
 
 
 class _BadInput(click.ClickException):
@@ -40,6 +40,22 @@ class _Stopped(click.ClickException):
 
     def show(self, file=None) -> None:
         click.echo(self.message, err=True)
+
+
+class _Length(click.ParamType):
+    """A length with its unit, read by ``plotkit.units.millimetres``, in vpype's pixels; unlike
+    vpype's LengthType, which reads a bare number as pixels, a bare number is refused."""
+
+    name = "length"
+
+    def __init__(self, zero: bool = False):
+        self.zero = zero
+
+    def convert(self, value, param, ctx) -> float:
+        try:
+            return millimetres(value, param.opts[0], self.zero) * PX_PER_MM
+        except UserError as exc:
+            raise _BadInput(str(exc)) from None
 
 
 def drawing_options(command: Callable) -> Callable:
@@ -66,14 +82,14 @@ def drawing_options(command: Callable) -> Callable:
 )
 @click.option(
     "--margin",
-    type=vpype_cli.LengthType(),
+    type=_Length(zero=True),
     default="15mm",
     help="Space kept free around the drawing. [default: 15mm]",
 )
 @click.option(
     "--width",
     "drawing_width",
-    type=vpype_cli.LengthType(),
+    type=_Length(),
     default=None,
     help="Side of the square drawing. [default: as large as the margins allow]",
 )
@@ -100,7 +116,7 @@ def neuronexc(
 ) -> vp.Document:
     """Optimize strokes that excite a CNN neuron, and add them as one layer per pen."""
     from plotkit.cli.boundary import stderr
-    from plotkit.cli.progress import excite_bar
+    from plotkit.cli.progress import excite_bar, summary
     from plotkit.excite.job import run_excite
     from plotkit.excite.placement import pen_line_collections, place
     from plotkit.excite.request import request
@@ -110,7 +126,7 @@ def neuronexc(
         placement = place(page_size, landscape, margin, drawing_width)
         size_mm = placement.side / PX_PER_MM
         run = plan(request(values), size_mm)
-        with excite_bar(stderr, quiet) as progress:
+        with excite_bar(stderr, quiet, run.settings) as progress:
             result, _ = run_excite(
                 run, save=save, save_option="--save", size_mm=size_mm, resume=resume, progress=progress
             )
@@ -125,6 +141,7 @@ def neuronexc(
         for key, value in props.items():
             document.layers[layer_id].set_property(key, value)
     document.page_size = placement.page
+    stderr.print(f"neuronexc: {summary(result)}", highlight=False, soft_wrap=True)
     return document
 
 

@@ -1,6 +1,7 @@
 """`vpype neuronexc` through vpype itself, with random weights and few steps."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -74,7 +75,7 @@ def test_recipe_sets_options_and_explicit_ones_win(tmp_path):
         ("--colors free", "free colours have no pen"),
         ("--margin -5mm", "--margin must be 0 or more, got -5mm"),
         ("--width 0mm", "--width must be more than 0"),
-        ("--width -3cm", "--width must be more than 0, got -30mm"),
+        ("--width -3cm", "--width must be more than 0, got -3cm"),
         ("--margin 0 --width 300mm", "larger than"),
     ],
 )
@@ -89,3 +90,23 @@ def test_bad_options_exit_2_with_one_line(args, problem):
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and problem in lines[0], proc.stderr
+
+
+def test_neuronexc_ends_with_the_summary_plotkit_excite_prints(tmp_path, capsys, runner):
+    from plotkit.cli.app import app
+
+    vpype_cli.execute(f"neuronexc {FAST} --pens black-fineliner --width 5cm")
+    said = capsys.readouterr().err.strip().splitlines()
+    assert said and said[-1].startswith("neuronexc: activation ")
+    out = tmp_path / "d.svg"
+    excite = runner.invoke(
+        app,
+        ["excite", *FAST.split(), "--pens", "black-fineliner"] + ["--drawing-size", "5cm", "-o", str(out)],
+    )
+    assert excite.exit_code == 0, excite.output
+    wrote = excite.stdout.strip().splitlines()[-1]
+    in_seconds = re.compile(r"in \d+ s")  # the one part two runs of the same drawing may differ in
+    assert in_seconds.sub("", said[-1]).removeprefix("neuronexc: ") == in_seconds.sub(
+        "", wrote.split(": ", 1)[1]
+    )
+    assert re.search(r"strokes inking \d+%, in \d+ s \(random .* weights, (fp32|bf16)\)$", said[-1])

@@ -19,7 +19,7 @@ from optim.atomic import save_image
 from plotkit.cli.boundary import exits_cleanly, stderr
 from plotkit.cli.boundary import stdout as console
 from plotkit.cli.drawing_options import drawing_options
-from plotkit.cli.progress import excite_bar, gallery_bar
+from plotkit.cli.progress import excite_bar, gallery_bar, summary
 from plotkit.cli.signals import stops_as_ctrl_c
 from plotkit.excite.options import KINDS
 from plotkit.excite.request import DrawingRequest
@@ -114,15 +114,15 @@ def excite(
     quiet: Quiet = False,
 ) -> None:
     """Optimize pen strokes that make a neuron fire; write the SVG to plot, its strokes, a PNG and JSON."""
-    from plotkit.excite.job import run_excite, summary
+    from plotkit.excite.job import run_excite
     from plotkit.excite.placement import page_named
     from plotkit.excite.settings import plan
 
     size_mm = millimetres(drawing_size, "--drawing-size")
-    page = page_named(page_size, not portrait, millimetres(margin, "--margin", zero_ok=True))
+    page = page_named(page_size, not portrait, millimetres(margin, "--margin", zero=True))
     page.place(size_mm)  # a drawing larger than the page is refused before any work
     run = plan(asked, size_mm)
-    with stops_as_ctrl_c(), excite_bar(stderr, quiet) as progress:
+    with stops_as_ctrl_c(), excite_bar(stderr, quiet, run.settings) as progress:
         result, sidecar = run_excite(
             run,
             save=output,

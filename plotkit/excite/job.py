@@ -13,8 +13,7 @@ from plotkit.errors import Interrupted, UserError
 from plotkit.excite.outputs import write_drawing
 from plotkit.excite.placement import A4, Page
 from plotkit.excite.settings import ExciteRun
-from plotkit.excite.sidecar import PlotCost, Sidecar
-from plotkit.units import format_duration
+from plotkit.excite.sidecar import Sidecar
 
 
 def checkpoint_beside(svg: Path) -> Path:
@@ -74,18 +73,3 @@ def run_excite(
             said = f"Progress is saved in {checkpoint}; run the same command with --resume."
         raise Interrupted(f"Interrupted. {said}") from None
     return result, keep_drawing(result, run, save, size_mm, page) if save is not None else None
-
-
-def summary(result: ExciteResult, cost: PlotCost | None) -> str:
-    """One line of what a run made: activation, strokes, ink, time and, for pens, the plot."""
-    line = (
-        f"activation {result.initial_activation:.4g} -> {result.final_activation:.4g}, "
-        f"{result.scene.n_paths} strokes inking {result.coverage:.0%}, in {result.seconds:.0f} s "
-        f"({result.weights_label} weights, {result.precision})"
-    )
-    if cost is not None:
-        line += (
-            f"; plots in {format_duration(cost.seconds)} on {cost.plotter} ({cost.pen_down_m:.1f} m of line, "
-            f"{cost.lifts} pen lifts)"
-        )
-    return line

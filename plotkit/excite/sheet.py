@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 from optim.atomic import save_image, write_atomic
 from plotkit.excite.sidecar import read_sidecar
 
-THUMB = 160  # side of each channel's thumbnail on the sheet, pixels
+THUMB = 240  # side of each channel's thumbnail on the sheet, pixels: strokes show at this size
 LABEL = 40  # height of the two label lines under each thumbnail
 PAD = 8  # gap between cells and around the sheet
 _SIDECAR = re.compile(r"^ch(\d+)\.json$")
@@ -29,9 +29,11 @@ def activation_gain(initial: float, final: float) -> tuple[float, str]:
     return final - initial, "difference"
 
 
-def gain_label(gain: float, kind: str) -> str:
-    """'x3.21' for a ratio, '+0.052' for a difference."""
-    return f"x{gain:.3g}" if kind == "ratio" else f"{gain:+.3g}"
+def shown_gain(initial: float, final: float) -> str:
+    """The gain the sheet and page show, one way for every channel: final - initial ('+5.12').
+    A ratio means nothing where a channel starts at or below zero, as trained networks' often
+    do, and two kinds side by side ('x2.29', '+5.12') cannot be compared at a glance."""
+    return f"{final - initial:+.3g}"
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,7 @@ class Finished:
     channel: int
     svg: str
     png: str
-    gain: float
-    gain_kind: str
+    gain: str  # as shown_gain writes it
 
 
 def finished_channels(out_dir: Path) -> list[Finished]:
@@ -52,8 +53,8 @@ def finished_channels(out_dir: Path) -> list[Finished]:
         if not match or not (svg.exists() and png.exists()):
             continue
         meta = read_sidecar(sidecar, said="", fix=f"delete {sidecar.stem}.* to redraw it")
-        gain, kind = activation_gain(meta.initial_activation, meta.final_activation)
-        found.append(Finished(int(match.group(1)), svg.name, png.name, gain, kind))
+        gain = shown_gain(meta.initial_activation, meta.final_activation)
+        found.append(Finished(int(match.group(1)), svg.name, png.name, gain))
     return sorted(found, key=lambda f: f.channel)
 
 
@@ -85,8 +86,7 @@ def write_sheet(out_dir: Path) -> tuple[Path, Path]:
         sheet.paste(thumb, (x + (THUMB - thumb.width) // 2, y + (THUMB - thumb.height) // 2))
         draw.rectangle((x - 1, y - 1, x + THUMB, y + THUMB), outline=(200, 200, 200))
         draw.text((x, y + THUMB + 3), f"ch {ch.channel}", fill="black", font=font)
-        gain = f"gain {gain_label(ch.gain, ch.gain_kind)}"
-        draw.text((x, y + THUMB + 21), gain, fill=(90, 90, 90), font=font)
+        draw.text((x, y + THUMB + 21), f"gain {ch.gain}", fill=(90, 90, 90), font=font)
     sheet_path = out_dir / "sheet.png"
     save_image(sheet, sheet_path)
     page = out_dir / "index.html"
@@ -99,7 +99,7 @@ def _page(title: str, channels: list[Finished]) -> str:
     cells = "\n".join(
         f'<figure><a href="{html.escape(ch.svg)}"><img src="{html.escape(ch.png)}" width="{THUMB}" '
         f'alt="channel {ch.channel}"></a><figcaption><a href="{html.escape(ch.svg)}">ch {ch.channel}</a> '
-        f'(<a href="{html.escape(ch.png)}">png</a>) gain {gain_label(ch.gain, ch.gain_kind)}'
+        f'(<a href="{html.escape(ch.png)}">png</a>) gain {ch.gain}'
         "</figcaption></figure>"
         for ch in channels
     )

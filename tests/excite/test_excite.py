@@ -134,6 +134,10 @@ def test_cli_writes_svg_png_and_sidecar(tmp_path):
     [
         (["--model", "resnt18"], "did you mean resnet18"),
         (["--layer", "conv3_4"], "close names: conv3_3"),
+        (
+            ["--model", "mobilenet_v2", "--layer", "features.77"],
+            "unknown layer 'features.77' for mobilenet_v2; close names: features.7",
+        ),
         (["--channel", "256"], "0 to 255"),
         (["--objective", "conv3_3"], "LAYER:CHANNEL"),
         (["--objective", "conv3_3:1*x"], "LAYER:CHANNEL"),
@@ -233,7 +237,7 @@ def test_models_by_name_truncate_at_friendly_layers(model, layer, channels):
     from optim.models import Truncated, resolve_layer
 
     net, _ = load_model(model, "random")
-    node = resolve_layer(net, layer)
+    node = resolve_layer(net, layer, model)
     out = Truncated(net, [node])(torch.rand(1, 3, 64, 64))[node]
     assert out.shape[1] == channels
     result = CliRunner().invoke(app, ["layers", model])

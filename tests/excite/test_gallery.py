@@ -70,6 +70,9 @@ def test_cli_writes_every_channel_the_sheet_and_the_page(tmp_path):
 
     page = (out / "index.html").read_text()
     assert 'src="sheet.png"' in page
+    assert THUMB == 240  # cells large enough to see the strokes
+    # the gain one way for every channel, final - initial, even where a ratio could be taken
+    assert f"gain {final - initial:+.3g}</figcaption>" in page and "gain x" not in page
     for k in (0, 2, 5):
         assert f'href="ch{k}.svg"' in page and f'href="ch{k}.png"' in page and f">ch {k}</a>" in page
 
@@ -174,7 +177,7 @@ def test_each_drawing_excites_its_own_channel_most(tmp_path):
     channels = [0, 1, 2, 3]
     results = run_gallery(values(steps=30), channels, tmp_path, 150.0)
     model, _ = load_model("vgg16", "random", 0)
-    node = resolve_layer(model, "relu2_2")
+    node = resolve_layer(model, "relu2_2", "vgg16")
     net = Truncated(model, [node])
 
     def activations(png) -> torch.Tensor:

@@ -177,10 +177,10 @@ def test_the_view_size_chooses_the_tiles_and_the_pen_is_drawn_in_passes():
 @pytest.mark.parametrize(
     "view,problem",
     [
-        ("0cm", "--view-size must be positive"),
-        ("-5cm", "--view-size must be positive"),
+        ("0cm", "--view-size must be more than 0"),
+        ("-5cm", "--view-size must be more than 0"),
         ("0.2mm", "--view-size 0.2 mm is no wider than the 0.3 mm pen"),
-        ("nancm", "--view-size takes a length"),
+        ("nancm", "--view-size takes a finite length"),
     ],
 )
 def test_a_view_size_that_cannot_work_is_refused(view, problem):

@@ -54,7 +54,7 @@ def test_without_a_terminal_progress_is_whole_plain_lines(tmp_path, runner):
     result = runner.invoke(app, ["excite", *args, "-o", str(tmp_path / "d.svg")])
     assert result.exit_code == 0, result.output
     lines = [line for line in result.stderr.splitlines() if line.startswith("excite:")]
-    assert lines and lines[-1].startswith("excite: base step 4/4, activation ")
+    assert lines and lines[-1].startswith("excite: base drawing, step 4/4, activation ")
     assert "ETA" in lines[-1] and "…" not in result.stderr
 
 
