@@ -27,13 +27,14 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 from PIL import Image
 
 from optim.excite import ExciteSettings, Network
 from plotkit.excite.gallery import run_gallery
 from plotkit.excite.job import run_excite
-from plotkit.excite.placement import A4
+from plotkit.excite.placement import A4, Page
 from plotkit.excite.request import request
 from plotkit.excite.settings import plan
 from plotkit.excite.sidecar import Sidecar, read_sidecar
@@ -44,6 +45,7 @@ from plotkit.units import MM_PER_INCH, PX_PER_MM
 WEIGHTS = Path(__file__).resolve().parents[2] / "shared" / "weights" / "mobilenet_v2_imagenet.pth"
 STUDY = {"model": "mobilenet_v2", "weights": str(WEIGHTS), "layer": "features.7"}
 DPI = 300
+TIGHT_PAGE = Page(None)  # 20 cm does not fit A4 inside its margins: the page is the drawing
 FRAMED_MM = 200.0
 STUDY_MM = 150.0
 WAYS = {
@@ -56,11 +58,11 @@ WAYS = {
 def seen(svg: Path, sidecar: Sidecar, network: Network, side_px: int) -> float:
     """The activation of the drawing in ``svg`` at its pens' widths, as the study's canvas."""
     page = preview_image(read_drawing(svg), DPI)
-    placed = A4.place(sidecar.drawing_size_mm)
+    placed = (A4 if sidecar.drawing_size_mm <= 180 else TIGHT_PAGE).place(sidecar.drawing_size_mm)
     px = DPI / MM_PER_INCH / PX_PER_MM  # preview pixels per vpype pixel
     box = tuple(round(v * px) for v in (placed.x, placed.y, placed.x + placed.side, placed.y + placed.side))
     image = page.crop(box).convert("RGB").resize((side_px, side_px), Image.Resampling.BOX)
-    tensor = torch.tensor(list(image.getdata()), dtype=torch.float32).view(side_px, side_px, 3) / 255
+    tensor = torch.from_numpy(np.asarray(image, dtype=np.float32) / 255)
     with torch.no_grad():
         return float(network.objectives([tensor.permute(2, 0, 1)[None]], [network.terms], exact=True)[0])
 
@@ -92,7 +94,9 @@ def main() -> None:
                 run = plan(request(given), FRAMED_MM)
                 t0 = time.perf_counter()
                 svg = out / f"ch{k}-{way}.svg"
-                _, framed = run_excite(run, save=svg, save_option="-o", size_mm=FRAMED_MM, resume=False)
+                _, framed = run_excite(
+                    run, save=svg, save_option="-o", size_mm=FRAMED_MM, resume=False, page=TIGHT_PAGE
+                )
                 seconds = time.perf_counter() - t0
                 ratio = seen(svg, framed, network, side) / base
                 row[way] = {

@@ -98,7 +98,10 @@ def test_the_readmes_path_for_an_artist_reaches_the_plotter(tmp_path, runner, em
         pytest.skip(f"{weights} is absent: the README's drawing needs the weights beside the clone")
     draw = README_DRAW.replace("../shared", str(ROOT.parent / "shared")).replace("fineliner.svg", "{drawing}")
     drawing = _to_paper(draw + TINY, tmp_path, runner, emulator)
-    assert read_drawing(drawing).page_mm == pytest.approx((100, 100))  # --drawing-size 10cm
+    framed = read_drawing(drawing)
+    assert framed.page_mm == pytest.approx((297, 210))  # A4 landscape, as the plotter takes it
+    x0, y0, x1, y1 = framed.bounds_mm  # the 10 cm drawing, centred on it
+    assert 98.5 - 1e-3 <= x0 and x1 <= 198.5 + 1e-3 and 55 - 1e-3 <= y0 and y1 <= 155 + 1e-3
 
 
 def test_the_setup_demo_reaches_the_plotter_on_an_a4_page(tmp_path, runner, emulator):

@@ -47,6 +47,8 @@ def run_excite(
         raise UserError(
             f"--resume continues the run saved with {save_option} PATH; give the same {save_option}"
         )
+    if save is not None:
+        page.place(size_mm)  # a drawing larger than its page is refused before any work
     checkpoint = checkpoint_beside(save) if save is not None else None
     if not resume and checkpoint is not None and checkpoint.exists():
         raise UserError(

@@ -15,11 +15,12 @@ import vpype_cli
 from optim.atomic import atomic_file, save_image, write_atomic
 from optim.excite import ExciteResult, pick_device
 from optim.render.svg import scene_to_svg
+from plotkit.errors import UserError
 from plotkit.excite.placement import A4, Page, Placement, pen_layers, pen_line_collections
 from plotkit.excite.rasterize import to_pil
 from plotkit.excite.settings import ExciteRun
 from plotkit.excite.sidecar import PlotCost, Sidecar, write_sidecar
-from plotkit.plot.drawing import read_drawing
+from plotkit.plot.drawing import check_fits, read_drawing
 from plotkit.plot.schedule import estimate
 from plotkit.presets import DEFAULT_PLOTTER, PenSet, load_plotter
 
@@ -81,7 +82,13 @@ def write_plot(result: ExciteResult, pens: PenSet | None, placement: Placement, 
         vp.write_svg(f, doc, page_size=placement.page, source_string="plotkit excite", set_date=False)
 
 
-def plot_cost(svg_path: Path, plotter: str = DEFAULT_PLOTTER) -> PlotCost:
-    """What plotting ``svg_path`` as written costs on ``plotter``, as ``plotkit estimate`` says."""
-    e = estimate(read_drawing(svg_path), load_plotter(plotter))
+def plot_cost(svg_path: Path, plotter: str = DEFAULT_PLOTTER) -> PlotCost | None:
+    """What plotting ``svg_path`` as written costs on ``plotter``, as ``plotkit estimate`` says;
+    None for a page that plotter cannot take (an A3 page on an A4 plotter)."""
+    drawing, model = read_drawing(svg_path), load_plotter(plotter)
+    try:
+        check_fits(drawing, model)
+    except UserError:
+        return None
+    e = estimate(drawing, model)
     return PlotCost(plotter, round(e.seconds, 1), round(e.pen_down_mm / 1000, 3), e.lifts)

@@ -180,7 +180,7 @@ def test_the_view_size_chooses_the_tiles_and_the_pen_is_drawn_in_passes():
         ("0cm", "--view-size must be more than 0"),
         ("-5cm", "--view-size must be more than 0"),
         ("0.2mm", "--view-size 0.2 mm is no wider than the 0.3 mm pen"),
-        ("nancm", "--view-size takes a finite length"),
+        ("nancm", "--view-size takes a length like 15cm"),
     ],
 )
 def test_a_view_size_that_cannot_work_is_refused(view, problem):
