@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -320,12 +321,18 @@ def test_hostile_option_values_of_emulate(place, monkeypatch):
         (["-o", "missing-folder/x.png"], "the folder missing-folder does not exist"),
     ],
 )
-def test_preview_refuses_what_it_cannot_do_in_one_line(place, real_drawing, monkeypatch, args, said):
-    monkeypatch.chdir(place)
-    with _watched():
-        result = CliRunner().invoke(app, ["preview", str(place / "real.svg"), *args])
-    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
-    (line,) = result.stderr.strip().splitlines()
+def test_preview_refuses_what_it_cannot_do_in_one_line(place, real_drawing, args, said):
+    """A process of its own, so that a hang in Pillow's C code (--pen-width 1km) fails too."""
+    done = subprocess.run(
+        [sys.executable, "-m", "plotkit", "preview", str(place / "real.svg"), *args],
+        capture_output=True,
+        text=True,
+        cwd=place,
+        timeout=CASE_S * 2,
+        env={**os.environ, "COLUMNS": "300"},
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    (line,) = done.stderr.strip().splitlines()
     assert line.startswith("Error: ") and said in line, line
 
 
