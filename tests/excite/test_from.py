@@ -27,6 +27,7 @@ def study(tmp_path_factory):
 def test_excite_from_a_study_keeps_its_strokes_and_draws_them_in_passes(study, tmp_path, runner):
     out = tmp_path / "framed.svg"
     args = ["excite", "--from", str(study), "--pens", "black-fineliner", "--drawing-size", "20cm"]
+    args += ["--page-size", "tight"]  # 20 cm does not fit A4 inside its margins
     result = runner.invoke(app, [*args, "--quiet", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "plots in" in result.stdout  # the cost of boldness, said at once
@@ -37,7 +38,7 @@ def test_excite_from_a_study_keeps_its_strokes_and_draws_them_in_passes(study, t
     assert meta["strokes"] == before["strokes"] and s["pen_widths"] == [1.5]  # same strokes, same weight
     framed = read_drawing(out)
     (layer,) = framed.layers
-    assert layer.pen_width_mm == pytest.approx(0.3)  # the pen's real width: the stroke is in passes
+    assert layer.pen_width_mm == pytest.approx(0.3, rel=1e-4)  # the pen's real width: the stroke is in passes
     # 1.5 px of a 96 px canvas on 200 mm is 3.1 mm: eleven passes of 0.3 mm, joined back and forth
     pen_down = sum(float(np.hypot(*np.diff(p, axis=0).T).sum()) for p in layer.strokes)
     study_strokes = read_drawing(study.with_name(before["svg"])).layers[0].strokes

@@ -68,7 +68,7 @@ def test_passes_of_any_stroke_stay_inside_it_and_cover_it(points, width, pen):
     drawn = passes(line, width, pen)
     outline = LineString(line).buffer(width / 2)
     ink = _ink(drawn, pen)
-    assert ink.difference(outline.buffer(pen / 4)).area < 1e-4 * outline.area  # nothing outside
+    assert ink.difference(outline.buffer(pen / 4)).area < 1e-3 * outline.area  # nothing outside
     # covered within half a pen, but for slivers: at the round caps, between passes that turn
     # back at the other end, and inside sharp turns, where the inner offsets fold away
     assert outline.difference(ink.buffer(0.55 * pen)).area < 0.03 * outline.area

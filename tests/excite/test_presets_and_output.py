@@ -28,13 +28,15 @@ def test_pens_drawing_reads_back_in_vpype_with_real_pen_widths(tmp_path, runner,
     doc = vp.read_multilayer_svg(str(out), quantization=0.05)
     assert doc.page_size == pytest.approx((297 * PX_PER_MM, 210 * PX_PER_MM))  # A4 landscape
     x0, y0, x1, y1 = doc.bounds()  # the 10 cm drawing, centred
-    assert x0 >= 98.5 * PX_PER_MM - 1e-6 and x1 <= 198.5 * PX_PER_MM + 1e-6
-    assert y0 >= 55 * PX_PER_MM - 1e-6 and y1 <= 155 * PX_PER_MM + 1e-6
+    assert x0 >= 98.5 * PX_PER_MM - 1e-3 and x1 <= 198.5 * PX_PER_MM + 1e-3
+    assert y0 >= 55 * PX_PER_MM - 1e-3 and y1 <= 155 * PX_PER_MM + 1e-3
     pens = {p.name: p for p in load_pen_set("stabilo-point-88").pens}
     assert len(doc.layers) >= 2
     for layer in doc.layers.values():
         pen = pens[layer.property("vp_name")]
-        assert layer.property("vp_pen_width") == pytest.approx(pen.width_mm * PX_PER_MM, rel=1e-6)
+        assert layer.property("vp_pen_width") == pytest.approx(
+            pen.width_mm * PX_PER_MM, rel=1e-4
+        )  # as vpype writes it
         assert str(layer.property("vp_color")) == pen.color
     # strokes are cut at the canvas's edges: the drawing goes to the plotter as it is
     estimate = runner.invoke(app, ["estimate", str(out)])
