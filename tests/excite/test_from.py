@@ -44,7 +44,8 @@ def test_excite_from_a_study_keeps_its_strokes_and_draws_them_in_passes(study, t
     study_strokes = read_drawing(study.with_name(before["svg"])).layers[0].strokes
     study_length = sum(float(np.hypot(*np.diff(p, axis=0).T).sum()) for p in study_strokes) * 200 / 150
     assert 8 * study_length < pen_down < 14 * study_length
-    assert len(layer.strokes) <= meta["strokes"] * 1.5
+    # eleven passes a stroke, in a few pen-down paths: tight curves split the back and forth
+    assert len(layer.strokes) <= meta["strokes"] * 5
     assert meta["plot"]["pen_down_m"] == pytest.approx(pen_down / 1000, rel=0.02)
 
 
