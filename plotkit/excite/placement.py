@@ -62,15 +62,14 @@ TIGHT = "tight"  # the page is the drawing
 
 
 def page_named(size: str, landscape: bool = True, margin_mm: float = 15.0) -> Page:
-    """A page by name as vpype takes them (a4, a3, letter, 30x40cm), or ``tight``."""
+    """A page by name as vpype takes them (a4, a3, letter, 30x40cm), or ``tight``; the margin
+    is a length already checked (``millimetres`` refuses a negative one)."""
     if size == TIGHT:
         return Page(None)
     try:
         paper = vp.convert_page_size(size)
     except ValueError:
         raise UserError(f"--page-size takes a4, a3, letter, WxH (30x40cm) or {TIGHT}, got {size!r}") from None
-    if margin_mm < 0:
-        raise UserError(f"--margin must be 0 or more, got {margin_mm:g}mm; give the space to keep free")
     return Page(paper, landscape, margin_mm * PX_PER_MM)
 
 
