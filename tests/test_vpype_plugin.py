@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click.testing
 import pytest
 import vpype as vp
 import vpype_cli
@@ -80,16 +81,22 @@ def test_recipe_sets_options_and_explicit_ones_win(tmp_path):
     ],
 )
 def test_bad_options_exit_2_with_one_line(args, problem):
+    result = click.testing.CliRunner().invoke(vpype_cli.cli, ["neuronexc", *FAST.split(), *args.split()])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and problem in lines[0], result.stderr
+
+
+def test_the_installed_vpype_command_refuses_in_one_line_with_exit_2():
     vpype = Path(sys.executable).parent / "vpype"  # the console script installed beside this Python
     proc = subprocess.run(
-        [str(vpype), "neuronexc", *FAST.split(), *args.split()],
+        [str(vpype), "neuronexc", "--preset", "nope"],
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
     )
     assert proc.returncode == 2, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and problem in lines[0], proc.stderr
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()] and "'nope'" in proc.stderr
 
 
 def test_neuronexc_ends_with_the_summary_plotkit_excite_prints(tmp_path, capsys, runner):

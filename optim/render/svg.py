@@ -94,6 +94,21 @@ def _as_cubics(segment: se.PathSegment) -> list[tuple[complex, complex, complex,
     return []
 
 
+def _strokes_of(shape: se.Path) -> list[list[complex]]:
+    """The shape's subpaths as cubic control points, one list per subpath of two points or more."""
+    strokes: list[list[complex]] = []
+    stroke: list[complex] = []
+    for segment in [*shape.segments(), se.Move()]:
+        if isinstance(segment, se.Move):
+            if len(stroke) > 1:
+                strokes.append(stroke)
+            stroke = []
+            continue
+        for cubic in _as_cubics(segment):
+            stroke.extend(cubic if not stroke else cubic[1:])
+    return strokes
+
+
 def read_svg(path: str | Path, dtype: torch.dtype = torch.float32) -> StrokeScene:
     """Every stroked shape of the SVG at ``path`` as a scene in its pixel units."""
     path = Path(path)
@@ -120,18 +135,18 @@ def read_svg(path: str | Path, dtype: torch.dtype = torch.float32) -> StrokeScen
         opacity = float(raw_opacity) if raw_opacity is not None else element.stroke.opacity
         color = [element.stroke.red / 255, element.stroke.green / 255, element.stroke.blue / 255]
         shape = element if isinstance(element, se.Path) else se.Path(element)
-        stroke: list[complex] = []
-        for segment in [*shape.segments(), se.Move()]:
-            if isinstance(segment, se.Move):
-                if len(stroke) > 1:
-                    paths.append(torch.tensor([[z.real, z.imag] for z in stroke], dtype=dtype))
-                    widths.append(float(element.stroke_width))
-                    colors.append(color)
-                    opacities.append(opacity)
-                stroke = []
-                continue
-            for cubic in _as_cubics(segment):
-                stroke.extend(cubic if not stroke else cubic[1:])
+        try:
+            strokes = _strokes_of(shape)
+        except (ValueError, TypeError, ArithmeticError):  # lengths svgelements cannot resolve
+            raise SvgError(
+                f"{path}: a shape has coordinates that are not numbers "
+                "(NaN, infinite or unresolvable units); fix or remove it"
+            ) from None
+        for stroke in strokes:
+            paths.append(torch.tensor([[z.real, z.imag] for z in stroke], dtype=dtype))
+            widths.append(float(element.stroke_width))
+            colors.append(color)
+            opacities.append(opacity)
     if not paths:
         raise SvgError(f"{path}: no stroked paths to draw; give the shapes a stroke colour")
     scene = StrokeScene.from_paths(paths, widths, colors, opacities, width, height)

@@ -24,6 +24,7 @@ QUANTIZATION_MM = 0.1  # curves become segments this long at most, as ``vpype re
 # "supersample" tolerance): far below any pen's width, and it keeps runs of tiny segments
 # from asking the board for hundreds of moves a second.
 THIN_MM = 0.005
+MAX_PAGE_MM = 100_000  # a 100 m roll: larger pages are broken units, not paper
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,11 @@ def read_drawing(path: Path, optimize: bool = False) -> PlotDrawing:
     if not layers:
         raise UserError(f"{path}: nothing to draw (no paths or lines); check the file or its layers")
     page = (doc.page_size[0] / MM, doc.page_size[1] / MM) if doc.page_size else None
+    if page is not None and not all(0 <= side <= MAX_PAGE_MM for side in page):  # NaN fails too
+        raise UserError(
+            f"{path}: its page is {page[0]:.3g} x {page[1]:.3g} mm, not a sheet any plotter takes; "
+            "give the <svg> a width and height in mm or cm"
+        )
     return PlotDrawing(tuple(layers), page)
 
 

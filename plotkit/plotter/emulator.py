@@ -188,19 +188,22 @@ class EBBEmulator:
             self._open = False
 
     def _read_loop(self) -> None:
+        # This port's own descriptors: a start() after a stop() from this thread (a dropped link
+        # plugged back in) opens new ones before this loop ends, and they must stay open.
+        master, slave = self._master, self._slave
         try:
-            self._serve()
+            self._serve(master)
         finally:
-            for fd in (self._master, self._slave):
+            for fd in (master, slave):
                 os.close(fd)
 
-    def _serve(self) -> None:
+    def _serve(self, master: int) -> None:
         buffer = b""
         while self._open:
             try:  # wake up now and then to notice stop()
-                if not select.select([self._master], [], [], 0.1)[0]:
+                if not select.select([master], [], [], 0.1)[0]:
                     continue
-                chunk = os.read(self._master, 4096)
+                chunk = os.read(master, 4096)
             except (OSError, ValueError):
                 break
             if not chunk:

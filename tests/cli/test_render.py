@@ -1,8 +1,5 @@
 """`plotkit render` end to end: a PNG out, or one line and exit code 2."""
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from PIL import Image
@@ -64,19 +61,14 @@ def test_default_renders_the_bundled_example(tmp_path, runner):
         ),
     ],
 )
-def test_bad_input_exits_2_with_one_line(tmp_path, content, args, problem):
+def test_bad_input_exits_2_with_one_line(tmp_path, runner, content, args, problem):
     svg = tmp_path / "in.svg"
     if content is not None:
         svg.write_text(content)
     out = tmp_path / "out.png"
-    proc = subprocess.run(
-        [sys.executable, "-m", "plotkit", "render", str(svg), "-o", str(out), *args],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
-    assert proc.returncode == 2
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and problem in lines[0], proc.stderr
-    assert "Traceback" not in proc.stderr
+    result = runner.invoke(app, ["render", str(svg), "-o", str(out), *args])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and problem in lines[0], result.stderr
+    assert "Traceback" not in result.output
     assert not out.exists()

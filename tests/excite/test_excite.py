@@ -167,9 +167,9 @@ def test_ctrl_c_in_a_real_process_keeps_a_checkpoint_that_resumes(tmp_path):
         "excite",
         *TINY_EXCITE,
         "--steps",
-        "120",  # past the first checkpoint, a fifth of a second in, even at 5 ms a step
+        "50",  # past the first checkpoint, a twentieth of a second in, even at 5 ms a step
         "--checkpoint-every",
-        "0.2",
+        "0.05",
         "-o",
         str(out),
     ]
@@ -185,7 +185,7 @@ def test_ctrl_c_in_a_real_process_keeps_a_checkpoint_that_resumes(tmp_path):
     )
     deadline = time.monotonic() + 120
     while not out.with_name("d.svg.ckpt").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)  # the first checkpoint comes after a fifth of a second of steps
+        time.sleep(0.02)  # the first checkpoint comes after a twentieth of a second of steps
     assert proc.poll() is None, "the run ended before its first checkpoint: give it more steps"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)

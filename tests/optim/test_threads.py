@@ -43,20 +43,17 @@ def _clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in {*POLICY, "OMP_WAIT_POLICY", "OMP_NUM_THREADS"}}
 
 
-def test_the_policy_is_set_before_torch_loads_in_a_cli_process(tmp_path):
-    report = _excite(tmp_path, _clean_env())
+def test_the_policy_is_set_before_torch_loads_and_threads_sets_the_runs_threads(tmp_path):
+    report = _excite(tmp_path, _clean_env(), "--threads", "1")
     assert report["code"] in (0, None)
     assert report["seen"]["GOMP_SPINCOUNT"] == POLICY["GOMP_SPINCOUNT"]
+    assert report["threads"] == 1
 
 
 def test_what_the_user_set_wins(tmp_path):
     mine = {"GOMP_SPINCOUNT": "123", "OMP_WAIT_POLICY": "PASSIVE", "OMP_NUM_THREADS": "1"}
     report = _excite(tmp_path, _clean_env() | mine)
     assert report["seen"] == mine and report["threads"] == 1
-
-
-def test_threads_option_sets_the_runs_threads(tmp_path):
-    assert _excite(tmp_path, _clean_env(), "--threads", "1")["threads"] == 1
 
 
 def test_share_cores_sets_only_what_is_missing():

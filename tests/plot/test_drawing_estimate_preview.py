@@ -103,7 +103,7 @@ def test_estimate_refuses_bad_drawings_with_one_line(tmp_path, layers, args, pro
 PORTRAIT = [("#000000", 0.3, [[(20, 60), (190, 238.5)], [(30, 100), (150, 120)]]), ("#ff0000", 0.5, [SQUARE])]
 
 
-def test_item2_portrait_that_fits_turned_is_refused_with_rotate_and_the_vpype_command(tmp_path, runner):
+def test_portrait_that_fits_turned_is_refused_with_rotate_and_the_vpype_command(tmp_path, runner):
     svg = write_layers(tmp_path / "drawing.svg", PORTRAIT, page=(210, 297))
     result = runner.invoke(app, ["estimate", str(svg)])
     assert result.exit_code == 2
@@ -134,7 +134,7 @@ def test_item2_portrait_that_fits_turned_is_refused_with_rotate_and_the_vpype_co
     assert Image.open(out).size == (297, 210) and "a 297 x 210 mm page" in result.stdout
 
 
-def test_item2_a_drawing_too_large_either_way_is_not_told_to_turn(tmp_path, runner):
+def test_a_drawing_too_large_either_way_is_not_told_to_turn(tmp_path, runner):
     svg = write_layers(tmp_path / "d.svg", [("#000000", 0.3, [[(10, 10), (280, 280)]])], page=(297, 297))
     for args in ([], ["--rotate"]):
         result = runner.invoke(app, ["estimate", str(svg), *args])
@@ -143,7 +143,7 @@ def test_item2_a_drawing_too_large_either_way_is_not_told_to_turn(tmp_path, runn
     assert "turned by --rotate" in line
 
 
-def test_item2_turn_keeps_a_pageless_drawing_inside_its_margins():
+def test_turn_keeps_a_pageless_drawing_inside_its_margins():
     layer = PenLayer(1, "a", "#000000", None, (np.array([[10.0, 20.0], [210.0, 30.0]]),))
     turned = turn(PlotDrawing((layer,), None))
     assert turned.page_mm is None
@@ -153,7 +153,7 @@ def test_item2_turn_keeps_a_pageless_drawing_inside_its_margins():
 
 # Issue 11, item 3: absurd sizes are refused before a pixel is allocated.
 @pytest.mark.parametrize("side_mm", [50_000, 2_000])
-def test_item3_preview_of_an_absurd_size_is_one_line_naming_the_dpi_that_fits(
+def test_preview_of_an_absurd_size_is_one_line_naming_the_dpi_that_fits(
     tmp_path, runner, side_mm, monkeypatch
 ):
     svg = write_layers(

@@ -18,7 +18,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -198,9 +198,17 @@ def real_drawing(place) -> bytes:
     return write_layers(place / "real.svg", _layers(1)).read_bytes()
 
 
+# Found by the fuzzer: a page of 1e308 px reached the preview, whose advice then divided by it.
+HUGE_PAGE = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="1e308" height="1e308" viewBox="nan nan nan nan">'
+    b'<g><path d="M10 10 L20 20" stroke="#000"/></g></svg>'
+)
+
+
 def test_hostile_svgs_through_estimate_preview_and_the_dry_run(place, real_drawing):
     @FUZZ
     @given(svg=hostile_svgs(place, real_drawing), rotate=st.booleans())
+    @example(svg=HUGE_PAGE, rotate=False)
     def check(svg: bytes, rotate: bool) -> None:
         path = place / "drawing.svg"
         path.write_bytes(svg)
@@ -212,9 +220,17 @@ def test_hostile_svgs_through_estimate_preview_and_the_dry_run(place, real_drawi
     check()
 
 
+# Found by the fuzzer in CI: lengths svgelements cannot multiply raised a bare ValueError.
+UNRESOLVABLE = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="1e308" height="1e308" viewBox="nan nan nan nan">'
+    b'<line x1="nan" y1="nan" x2="nan" y2="1e308em" stroke="#000"/></svg>'
+)
+
+
 def test_hostile_svgs_through_render(place, real_drawing):
     @settings(FUZZ, max_examples=6)
     @given(svg=hostile_svgs(place, real_drawing))
+    @example(svg=UNRESOLVABLE)
     def check(svg: bytes) -> None:
         path = place / "drawing.svg"
         path.write_bytes(svg)

@@ -496,7 +496,7 @@ def _portrait(tmp_path):
     return write_layers(tmp_path / "portrait.svg", layers, (210, 297))
 
 
-def test_item2_rotate_plots_a_portrait_page_and_is_kept_for_resume(tmp_path, emulator):
+def test_rotate_plots_a_portrait_page_and_is_kept_for_resume(tmp_path, emulator):
     svg = _portrait(tmp_path)
     assert "add --rotate" in _one_line_exit_2(["plot", str(svg), "--dry-run"])
     board = emulator(speedup=60, faults=Faults(drop_after=60))
@@ -518,7 +518,7 @@ def test_item2_rotate_plots_a_portrait_page_and_is_kept_for_resume(tmp_path, emu
     assert drawn.max(0)[1] <= 218 and drawn.max(0)[0] <= 300
 
 
-def test_item5_pauses_progress_and_eta_run_on_plotter_time_under_speedup(drawing_svg, emulator):
+def test_pauses_progress_and_eta_run_on_plotter_time_under_speedup(drawing_svg, emulator):
     """``--pause-every`` under an emulator's --speedup: the pause timer, the time so far and the
     ETA are all plotter time, so the plot pauses where a real board would, and the prompt says
     how much drawing in seconds."""
@@ -567,7 +567,7 @@ def test_item5_pauses_progress_and_eta_run_on_plotter_time_under_speedup(drawing
         assert total * 0.95 < s.elapsed_s + s.eta_s < total * 1.3, (s.elapsed_s, s.eta_s, total)
 
 
-def test_item5_without_prompts_plotter_time_is_the_estimate(drawing_svg):
+def test_without_prompts_plotter_time_is_the_estimate(drawing_svg):
     plotter = load_plotter("axidraw-v3")
     drawing = read_drawing(drawing_svg)
     sim = SimBackend(plotter)
@@ -575,7 +575,7 @@ def test_item5_without_prompts_plotter_time_is_the_estimate(drawing_svg):
     assert journal.elapsed_s == pytest.approx(estimate(drawing, plotter).seconds, rel=1e-9)
 
 
-def test_item6_a_port_that_is_not_a_board_is_one_line_without_plotink_logging(tmp_path):
+def test_a_port_that_is_not_a_board_is_one_line_without_plotink_logging(tmp_path):
     svg = write_layers(tmp_path / "d.svg", _layers(2, layers=1, strokes=2))
     done = subprocess.run(
         [sys.executable, "-m", "plotkit", "plot", str(svg), "--port", "/dev/null", "--yes"],
@@ -591,7 +591,7 @@ def test_item6_a_port_that_is_not_a_board_is_one_line_without_plotink_logging(tm
     ]
 
 
-def test_item7_without_a_terminal_progress_is_plain_full_lines(drawing_svg, runner, emulator):
+def test_without_a_terminal_progress_is_plain_full_lines(drawing_svg, runner, emulator):
     board = emulator(speedup=40)
     try:
         result = runner.invoke(app, ["plot", str(drawing_svg), "--port", board.start(), "--yes"])
@@ -609,7 +609,7 @@ def test_item7_without_a_terminal_progress_is_plain_full_lines(drawing_svg, runn
     assert "…" not in result.stderr and result.stderr.strip().endswith("of plotter time.")
 
 
-def test_item7_plain_lines_come_at_layer_changes_and_every_few_seconds(monkeypatch):
+def test_plain_lines_come_at_layer_changes_and_every_few_seconds(monkeypatch):
     printed, now = [], [0.0]
     monkeypatch.setattr(plot_run.stderr, "print", lambda text, **kw: printed.append(text))
     lines = plot_run.PlainLines(every_s=10, clock=lambda: now[0])
@@ -662,7 +662,7 @@ def test_the_bar_fits_the_terminal_and_starts_with_the_real_totals(monkeypatch, 
         assert ("120/480 strokes" in row and "plotter time 4m10s" in row) == (width == 160), row
 
 
-def test_item9b_the_first_pen_is_asked_for_before_anything_is_drawn(drawing_svg, emulator):
+def test_the_first_pen_is_asked_for_before_anything_is_drawn(drawing_svg, emulator):
     plotter = load_plotter("axidraw-v3")
     board = emulator(speedup=60)
     asked = []
@@ -682,7 +682,7 @@ def test_item9b_the_first_pen_is_asked_for_before_anything_is_drawn(drawing_svg,
     assert asked[1][1].startswith("Put in pen 2 of 3: '2' (#d01010")
 
 
-def test_item9a_emulator_records_one_layer_per_pen_change(tmp_path, emulator):
+def test_emulator_records_one_layer_per_pen_change(tmp_path, emulator):
     """A rest at home with the pen up (plotkit's pen prompt, a person changing the pen) starts a
     layer; a plot with no prompts is one pen, one layer."""
     lines = [[(10 + 30 * i, 10), (30 + 30 * i, 40)] for i in range(6)]
@@ -714,7 +714,7 @@ def test_item9a_emulator_records_one_layer_per_pen_change(tmp_path, emulator):
     assert again.wait_idle() and again.paper.layers == [1] * 6
 
 
-def test_item2_a_journal_from_before_rotate_resumes_unturned_only(tmp_path):
+def test_a_journal_from_before_rotate_resumes_unturned_only(tmp_path):
     svg = write_layers(tmp_path / "d.svg", _layers(2, layers=1, strokes=2))
     path, sha = journal_path(svg), file_sha256(svg)
     old = Journal(sha, {"optimize": False, "plotter": "axidraw-v3"})  # written before --rotate existed

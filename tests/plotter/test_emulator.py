@@ -150,7 +150,7 @@ def test_emulate_command_records_paper_svg(tmp_path):
     assert (x1 - x0, y1 - y0) == pytest.approx((40 * PX_PER_MM, 20 * PX_PER_MM), rel=1e-3)
 
 
-def test_item4_emulate_writes_its_record_on_sigterm(tmp_path):
+def test_emulate_writes_its_record_on_sigterm(tmp_path):
     record = tmp_path / "paper.svg"
     proc, _, path = _emulate(record, "--save-every", "1h")  # only the stop can have written it
     _draw_stroke(path)
@@ -160,7 +160,7 @@ def test_item4_emulate_writes_its_record_on_sigterm(tmp_path):
     assert f"Wrote {record}" in out and _recorded(record)[1] == 1
 
 
-def test_item4_emulate_started_with_ampersand_from_a_script_stops_on_sigint(tmp_path):
+def test_emulate_started_with_ampersand_from_a_script_stops_on_sigint(tmp_path):
     record = tmp_path / "paper.svg"
     shell, pid, path = _emulate(record, "--save-every", "1h", shell_background=True)
     try:
@@ -173,7 +173,7 @@ def test_item4_emulate_started_with_ampersand_from_a_script_stops_on_sigint(tmp_
     assert f"Wrote {record}" in out and _recorded(record)[1] == 1
 
 
-def test_item4_emulate_saves_its_record_while_running_so_sigkill_keeps_it(tmp_path):
+def test_emulate_saves_its_record_while_running_so_sigkill_keeps_it(tmp_path):
     record = tmp_path / "paper.svg"
     proc, _, path = _emulate(record, "--save-every", "0.3s")
     try:
@@ -192,7 +192,7 @@ def test_item4_emulate_saves_its_record_while_running_so_sigkill_keeps_it(tmp_pa
     assert [p.name for p in tmp_path.iterdir()] == ["paper.svg"]  # no temporary file left behind
 
 
-def test_item4_emulate_refuses_a_record_it_cannot_write(tmp_path, runner):
+def test_emulate_refuses_a_record_it_cannot_write(tmp_path, runner):
     result = runner.invoke(app, ["emulate", "--record", str(tmp_path / "no" / "paper.svg")])
     assert result.exit_code == 2 and "cannot write it" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
