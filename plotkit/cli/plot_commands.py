@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from plotkit.cli.boundary import exits_cleanly
+from plotkit.cli.boundary import stdout as console
 from plotkit.cli.plot_run import run_plot
 from plotkit.cli.signals import on_stop_signals
 from plotkit.errors import PlotkitError, UserError
@@ -34,7 +34,6 @@ from plotkit.plotter.emulator import EBBEmulator, Faults
 from plotkit.presets import DEFAULT_PLOTTER, load_plotter
 from plotkit.units import format_duration, millimetres, parse_duration
 
-console = Console()
 BackendChoice = StrEnum("BackendChoice", {name: name for name in BACKENDS})
 
 PlotterOption = Annotated[str, typer.Option(help="Plotter preset (plotkit presets).")]
