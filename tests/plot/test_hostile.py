@@ -199,10 +199,8 @@ def real_drawing(place) -> bytes:
 
 
 # Found by the fuzzer: a page of 1e308 px reached the preview, whose advice then divided by it.
-HUGE_PAGE = (
-    b'<svg xmlns="http://www.w3.org/2000/svg" width="1e308" height="1e308" viewBox="nan nan nan nan">'
-    b'<g><path d="M10 10 L20 20" stroke="#000"/></g></svg>'
-)
+HUGE_HEAD = HEAD.format("1e308", "1e308", "nan nan nan nan")
+HUGE_PAGE = f"{HUGE_HEAD}{_nested(1)}</svg>".encode()
 
 
 def test_hostile_svgs_through_estimate_preview_and_the_dry_run(place, real_drawing):
@@ -221,10 +219,7 @@ def test_hostile_svgs_through_estimate_preview_and_the_dry_run(place, real_drawi
 
 
 # Found by the fuzzer in CI: lengths svgelements cannot multiply raised a bare ValueError.
-UNRESOLVABLE = (
-    b'<svg xmlns="http://www.w3.org/2000/svg" width="1e308" height="1e308" viewBox="nan nan nan nan">'
-    b'<line x1="nan" y1="nan" x2="nan" y2="1e308em" stroke="#000"/></svg>'
-)
+UNRESOLVABLE = f'{HUGE_HEAD}<line x1="nan" y1="nan" x2="nan" y2="1e308em" stroke="#000"/></svg>'.encode()
 
 
 def test_hostile_svgs_through_render(place, real_drawing):
