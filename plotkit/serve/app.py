@@ -4,7 +4,6 @@ that is running."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -123,9 +122,10 @@ def create_app(config: ServeConfig) -> Starlette:
         return JSONResponse(page_view(drawing_path(config.folder, q.get("name", "")), settings))
 
     async def events(request: Request) -> Response:
-        first = json.dumps(desk.snapshot())
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-        return StreamingResponse(desk.hub.stream(first), media_type="text/event-stream", headers=headers)
+        return StreamingResponse(
+            desk.hub.stream(desk.state_json), media_type="text/event-stream", headers=headers
+        )
 
     async def state(request: Request) -> Response:
         return JSONResponse(desk.snapshot())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,10 @@ class Desk:
         self.job: Job | None = None
         self.last: dict[str, Any] | None = None  # how the last plot ended, once nothing holds the plotter
         self._lock = threading.RLock()
+        # Every state carries (boot, version): a page keeps the newest it has seen, so that an
+        # answer computed before a change cannot undo it (a dialog closed under the user's thumb).
+        self.boot = uuid.uuid4().hex
+        self.version = 0
 
     # -- what every page sees ------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -46,13 +51,22 @@ class Desk:
                 else:  # deleted by hand while the server ran
                     plot["message"] = f"Its journal {path.name} is gone: start it over."
             return {
+                "boot": self.boot,
+                "version": self.version,
                 "plot": plot,
                 "last": self.last,
                 "queue": [item.to_json() for item in self.state.queue],
             }
 
     def publish(self) -> None:
-        self.hub.publish(json.dumps(self.snapshot()))
+        with self._lock:
+            self.version += 1
+            self.hub.publish(self.version, json.dumps(self.snapshot()))
+
+    def state_json(self) -> tuple[int, str]:
+        """The state as a stream's first event: its version and its text."""
+        with self._lock:
+            return self.version, json.dumps(self.snapshot())
 
     # -- starting plots -------------------------------------------------------------------------
     def _refuse_if_taken(self, name: str) -> None:

@@ -6,20 +6,23 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 KEEPALIVE_S = 15.0  # a comment this often keeps proxies open and notices closed pages
 
 
 class _Page:
-    def __init__(self, latest: str):
+    def __init__(self) -> None:
         self.loop = asyncio.get_running_loop()
-        self.latest: str | None = latest
+        self.version = -1
+        self.latest: str | None = ""
         self.changed = asyncio.Event()
-        self.changed.set()
 
-    def put(self, data: str | None) -> None:
-        self.latest = data
+    def put(self, version: int, data: str | None) -> None:
+        """Keep ``data`` unless this page already holds a newer state (threads race to the loop)."""
+        if data is not None and version < self.version:
+            return
+        self.version, self.latest = version, data
         self.changed.set()
 
 
@@ -29,25 +32,28 @@ class Hub:
         self._lock = threading.Lock()
         self.closed = False
 
-    def publish(self, data: str | None) -> None:
-        """Send ``data`` (None: the server is going, end the streams) from any thread."""
+    def publish(self, version: int, data: str | None) -> None:
+        """Send state ``version``, ``data`` (None: the server is going, end the streams) from
+        any thread."""
         with self._lock:
             pages = list(self._pages)
         for page in pages:
             try:
-                page.loop.call_soon_threadsafe(page.put, data)
+                page.loop.call_soon_threadsafe(page.put, version, data)
             except RuntimeError:  # its loop is gone with the server
                 pass
 
     def close(self) -> None:
         self.closed = True
-        self.publish(None)
+        self.publish(0, None)
 
-    async def stream(self, first: str) -> AsyncIterator[str]:
-        """Server-sent events: ``first``, then each newer state, until the server closes."""
-        page = _Page(first)
+    async def stream(self, first: Callable[[], tuple[int, str]]) -> AsyncIterator[str]:
+        """Server-sent events: the state now (``first()``, asked once the page is listening, so
+        no change falls between the two), then each newer state, until the server closes."""
+        page = _Page()
         with self._lock:
             self._pages.add(page)
+        page.put(*first())
         try:
             while not self.closed:
                 try:

@@ -77,6 +77,10 @@ def test_open_preview_plot_through_pen_dialogs_reloads_and_a_second_page(tmp_pat
     assert page.inner_text("#est-lifts") == str(planned.lifts)
 
     page.click("#plot")
+    page.wait_for_function("document.getElementById('prompt').open")
+    # the answer to the click, computed before the question, arrives after it: the dialog stays
+    page.evaluate("show({...server, version: server.version - 1, plot: {...server.plot, question: null}})")
+    assert page.evaluate("document.getElementById('prompt').open")
     _answer(page, "pen 1 of 3")
     _until(lambda: _strokes_done(served) >= 1, what="the first stroke")
     page.reload()  # the plot goes on, and the reloaded page follows it

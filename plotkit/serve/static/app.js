@@ -21,7 +21,7 @@ const STATES = {
 
 let view = null; // the drawing shown: geometry and estimate from /api/drawing
 let viewKey = "";
-let server = { plot: null, last: null, queue: [] };
+let server = { boot: "", version: -1, plot: null, last: null, queue: [] };
 let following = true; // the preview follows the running plot until another drawing is picked
 let realScale = false;
 let askedId = 0; // the question the dialog shows
@@ -229,7 +229,14 @@ function sameSettings(s) {
 }
 
 // -- the plot, pushed by the server -----------------------------------------------------------
+// States come by two ways, the event stream and the answers to commands, and may cross:
+// only one at least as new as the last shown is shown (a new boot is a restarted server).
+function isNewer(state) {
+  return state.boot !== server.boot || state.version >= server.version;
+}
+
 function show(state) {
+  if (!isNewer(state)) return;
   server = state;
   const plot = state.plot;
   const run = plot || state.last;
