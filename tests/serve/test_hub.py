@@ -5,8 +5,15 @@ while a page connects is not lost between its first event and the next."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from plotkit.serve.hub import Hub
+
+
+def _run(coroutine):
+    """``asyncio.run`` on a thread of its own: the browser tests' Playwright holds a loop on this one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def test_an_older_state_arriving_late_does_not_replace_a_newer_one():
@@ -21,7 +28,7 @@ def test_an_older_state_arriving_late_does_not_replace_a_newer_one():
         hub.close()
         return seen + [event async for event in stream]
 
-    assert asyncio.run(page()) == ["data: one\n\n", "data: three\n\n"]
+    assert _run(page()) == ["data: one\n\n", "data: three\n\n"]
 
 
 def test_a_page_connecting_gets_the_state_asked_after_it_listens():
@@ -37,4 +44,4 @@ def test_a_page_connecting_gets_the_state_asked_after_it_listens():
         hub.close()
         return [first, second] + [event async for event in stream]
 
-    assert asyncio.run(connect()) == ["data: five\n\n", "data: six\n\n"]
+    assert _run(connect()) == ["data: five\n\n", "data: six\n\n"]
