@@ -6,6 +6,9 @@ on the image (where darkening raises the objective). The weakest strokes are red
 fresh random walks starting where that gain is largest. With an ink target, the number
 of strokes drawn also follows the coverage: the weakest are parked (kept, not drawn) when
 the drawing is too dark, parked ones come back where ink helps when it is too light.
+With a budget (a cost per stroke and per pixel of line, say the seconds a plotter takes),
+the strokes drawn follow it the same way: steered a little over it, so that the exact
+measure at the end (``trim``) drops only the weakest few to come within it.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ POOL = 1.5  # with an ink target: strokes held, as a multiple of those drawn at 
 # is brought to AIM of it: every stroke parked costs activation, so no more are than needed.
 BAND = 0.2
 AIM = 0.1
+BUDGET_AIM = 1.05  # a budget's strokes are steered to this much of it, then trimmed to it exactly
+BUDGET_BAND = 0.05  # and left alone within this share of that aim
+CHORDS = 8  # chords per cubic segment when measuring a stroke's length
 CELL = 8  # pixels: the gain map is pooled to cells this large before new starts are drawn
 
 
@@ -73,21 +79,62 @@ def relative_to_cell(strength: Tensor, points: Tensor, segments: Tensor, active:
     return relative
 
 
-def plan(active: Tensor, strength: Tensor, coverage: float, ink: float | None, share: float) -> Moves:
+def path_lengths(points: Tensor, segments: Tensor) -> Tensor:
+    """Length of each path in pixels, each cubic segment measured along ``CHORDS`` chords."""
+    first = path_offsets(segments)
+    path = torch.repeat_interleave(torch.arange(len(segments), device=segments.device), segments)
+    within = torch.arange(len(path), device=segments.device) - torch.repeat_interleave(
+        torch.cumsum(segments, 0) - segments, segments
+    )
+    start = first[path] + 3 * within
+    ctrl = points[start[:, None] + torch.arange(4, device=points.device)]  # (S, 4, 2)
+    t = torch.linspace(0, 1, CHORDS + 1, dtype=points.dtype, device=points.device)[:, None]
+    basis = torch.cat([(1 - t) ** 3, 3 * t * (1 - t) ** 2, 3 * t**2 * (1 - t), t**3], 1)  # (C+1, 4)
+    curve = torch.einsum("ck,skd->scd", basis, ctrl)
+    lengths = (curve[:, 1:] - curve[:, :-1]).norm(dim=2).sum(1)
+    total = torch.zeros(len(segments), dtype=points.dtype, device=points.device)
+    return total.index_add_(0, path, lengths)
+
+
+def stroke_costs(points: Tensor, segments: Tensor, cost: tuple[float, float], copies: int) -> Tensor:
+    """What each path costs of a budget: ``cost`` = (each stroke, each pixel of its length),
+    times the ``copies`` of it the finished drawing holds (its tiles)."""
+    each, per_px = cost
+    return copies * (each + per_px * path_lengths(points.detach(), segments))
+
+
+def plan(
+    active: Tensor,
+    strength: Tensor,
+    coverage: float,
+    ink: float | None,
+    share: float,
+    costs: Tensor | None = None,
+    budget: float | None = None,
+) -> Moves:
     """The moves for drawn strokes ``active`` of ``strength``, at ``coverage`` of the canvas.
 
     Uncovered paper falls as exp(-strokes), so a coverage ``aim`` needs about
     drawn * log(1 - aim) / log(1 - coverage) strokes: outside ``BAND`` of ``ink`` the weakest
     are parked, or parked ones brought back, to reach ``AIM`` of it; then the weakest of the
     drawn, up to ``share`` of them, are redrawn if they add next to nothing (off the canvas,
-    buried, or with a vanishing gradient)."""
+    buried, or with a vanishing gradient).
+
+    With a ``budget`` and each path's ``costs``, the strokes drawn are brought to
+    ``BUDGET_AIM`` of it when outside ``BUDGET_BAND``; with an ink target too, the budget
+    only caps."""
     drawn = torch.nonzero(active).flatten()
     parked = torch.nonzero(~active).flatten()
     wanted = len(drawn)
     if ink is not None and 0 < coverage < 1 and abs(coverage - ink) > BAND * ink:
         aim = min(max(coverage, ink * (1 - AIM)), ink * (1 + AIM))
         wanted = round(len(drawn) * math.log(1 - aim) / math.log(1 - coverage))
-        wanted = max(1, min(wanted, len(active)))
+    if budget is not None and costs is not None and len(drawn):
+        spent, target = float(costs[drawn].sum()), budget * BUDGET_AIM
+        if abs(spent - target) > BUDGET_BAND * target:
+            fits = len(drawn) + round((target - spent) / (spent / len(drawn)))
+            wanted = fits if ink is None else min(wanted, fits)
+    wanted = max(1, min(wanted, len(active)))
     weakest = drawn[torch.argsort(strength[drawn], stable=True)]
     park = weakest[: max(0, len(drawn) - wanted)]
     kept = weakest[len(park) :]

@@ -27,7 +27,7 @@ from optim.errors import ExciteError
 from optim.network import Network, pick_device
 from optim.precision import PRECISIONS
 from optim.render import StrokeScene
-from optim.run import ExciteResult, Progress, Run
+from optim.run import ExciteResult, Measure, Progress, Run
 from optim.settings import COLOR_MODES, ExciteSettings
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "ExciteError",
     "ExciteResult",
     "ExciteSettings",
+    "Measure",
     "Network",
     "Progress",
     "excite",
@@ -102,9 +103,11 @@ def excite(
     checkpoint_every: float = 10.0,
     progress: Callable[[Progress], None] | None = None,
     initial: StrokeScene | None = None,
+    measure: Measure | None = None,
 ) -> ExciteResult:
     """Run (or resume) the optimization; Ctrl-C saves the checkpoint, then re-raises.
-    ``initial`` strokes (with ``settings.start``) stand for the finished base steps.
+    ``initial`` strokes (with ``settings.start``) stand for the finished base steps; with a
+    ``budget``, ``measure`` says what the finished drawing costs, to trim it to the budget.
 
     A run that cannot fit in memory is refused before it starts, and one that runs out
     anyway stops with ``ExciteError`` (its last checkpoint kept) rather than a traceback."""
@@ -117,6 +120,7 @@ def excite(
         checkpoint_every=checkpoint_every,
         progress=report,
         initials=[initial],
+        measures=[measure],
     )[0]
 
 
@@ -129,6 +133,7 @@ def excite_batch(
     checkpoint_every: float = 10.0,
     progress: Callable[[int, Progress], None] | None = None,
     initials: Sequence[StrokeScene | None] | None = None,
+    measures: Sequence[Measure | None] | None = None,
 ) -> list[ExciteResult]:
     """Run several drawings whose objectives read the same layers, their views in one
     forward pass per step; each ends as ``excite`` would end it alone (within float
@@ -138,11 +143,14 @@ def excite_batch(
     checkpoints = list(checkpoints) if checkpoints is not None else [None] * len(settings)
     resumes = [resume] * len(settings) if isinstance(resume, bool) else list(resume)
     initials = list(initials) if initials is not None else [None] * len(settings)
+    measures = list(measures) if measures is not None else [None] * len(settings)
     needed, available = sum(memory_needed(s) for s in settings), memory_available(dev)
     if needed > available:
         raise _too_big(settings[0], len(settings), needed, available)
     try:
-        return _excite_batch(list(settings), dev, checkpoints, resumes, initials, checkpoint_every, progress)
+        return _excite_batch(
+            list(settings), dev, checkpoints, resumes, initials, measures, checkpoint_every, progress
+        )
     except (torch.OutOfMemoryError, RuntimeError) as exc:
         if isinstance(exc, torch.OutOfMemoryError) or "allocate" in str(exc):
             raise _too_big(settings[0], len(settings), needed, memory_available(dev)) from None
@@ -155,13 +163,16 @@ def _excite_batch(
     checkpoints: list[Path | None],
     resumes: list[bool],
     initials: list[StrokeScene | None],
+    measures: list[Measure | None],
     checkpoint_every: float,
     progress: Callable[[int, Progress], None] | None,
 ) -> list[ExciteResult]:
     network = Network(settings[0], dev, [s.objective for s in settings[1:]])
     runs = [
-        Run(s, network, network.terms_for(s.objective), dev, ckpt, again, initial)
-        for s, ckpt, again, initial in zip(settings, checkpoints, resumes, initials, strict=True)
+        Run(s, network, network.terms_for(s.objective), dev, ckpt, again, initial, measure)
+        for s, ckpt, again, initial, measure in zip(
+            settings, checkpoints, resumes, initials, measures, strict=True
+        )
     ]
     last_save = time.perf_counter()
     try:

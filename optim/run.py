@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +21,7 @@ import torch
 
 from optim.atomic import atomic_file
 from optim.coverage import ink_coverage
+from optim.economy import stroke_costs
 from optim.errors import ExciteError
 from optim.network import Network
 from optim.objectives import Term
@@ -31,6 +32,7 @@ from optim.state import (
     PENS_CHOSEN_AT,
     RATES,
     allowed_logits,
+    canvas_strengths,
     initial_state,
     keep_pens,
     optimizer,
@@ -65,6 +67,12 @@ class ExciteResult:
     settings: ExciteSettings
     precision: str  # the arithmetic the steps ran in: bf16 or fp32
     coverage: float  # share of the canvas the drawing inks
+    spent: float | None = None  # of the budget, by the measure given to the run
+
+
+# What a finished drawing costs of ``ExciteSettings.budget``, exactly: its strokes on the
+# final canvas and, in pens mode, each stroke's pen (say, the plotter's time for them).
+Measure = Callable[[StrokeScene, torch.Tensor | None], float]
 
 
 def lr_factor(step: int, steps: int) -> float:
@@ -97,8 +105,10 @@ class Run:
         checkpoint: Path | None = None,
         resume: bool = False,
         initial: StrokeScene | None = None,
+        measure: Measure | None = None,
     ):
         self.settings, self.network, self.terms, self.checkpoint = settings, network, terms, checkpoint
+        self.measure = measure
         # a study's strokes (plotkit's --from) stand for the base steps (a resume only takes the keys)
         self.state = (
             state_from_scene(initial, settings, device)
@@ -205,10 +215,11 @@ class Run:
             self.state["colors"].clamp_(0, 1)
         finetune = step >= s.steps
         if not finetune and respawn_due(s, step + 1):
+            scale = self._cost_scale()
             with self._own_random_state():
-                respawn(self.state, s, self.objective, self.adam, self.params, step + 1)
+                respawn(self.state, s, self.objective, self.adam, self.params, step + 1, scale)
         if steer_due(s, step + 1):
-            steer(self.state, s, self.objective, self.params)
+            steer(self.state, s, self.objective, self.params, self._cost_scale())
         if s.max_pens is not None and step + 1 == int(PENS_CHOSEN_AT * s.steps):
             keep_pens(self.state, s, step + 1)
         if step + 1 == self.tiled_from:
@@ -216,6 +227,22 @@ class Run:
             self.adam, self.params = optimizer(self.state, s)
         self.done, self.rng_done = step + 1, self.rng
         return Progress(step + 1, self.total, float(value), self.seconds, "finetune" if finetune else "base")
+
+    def _cost_scale(self) -> float:
+        """The budget's exact measure over its proxy, on the drawing as it stands (tiled, on
+        its canvas): the proxy steers the moves, corrected by this at each."""
+        s = self.settings
+        if s.budget is None or self.measure is None:
+            return 1.0
+        state = {k: v.detach().cpu() for k, v in self.state.items()}
+        if self.tiled_from is not None and self.done < self.tiled_from:
+            state = tiled(state, s)
+        scene, parents = clip_to_canvas(scene_of(state, s, self.total, s.canvas))
+        pens = allowed_logits(state).argmax(1)[state["active"]][parents] if s.colors == "pens" else None
+        proxy = float(
+            stroke_costs(state["points"], state["segments"], s.stroke_cost, 1)[state["active"]].sum()
+        )
+        return self.measure(scene, pens) / proxy if proxy > 0 else 1.0
 
     def save(self) -> None:
         """Checkpoint the steps done (an unfinished step is redone on resume, from the same
@@ -238,12 +265,15 @@ class Run:
         final_state = {k: v.detach().cpu() for k, v in self.state.items()}
         # the drawing is what lies on the canvas: all the network saw, all a plotter may draw
         scene, parents = clip_to_canvas(scene_of(final_state, s, self.total, s.canvas))
-        with torch.no_grad():
-            final_image = render(scene.to(self.state["points"].device))[None]
-            final = float(self.objective(final_image, exact=True).mean())
         pens = None
         if s.colors == "pens":
             pens = allowed_logits(final_state).argmax(1)[final_state["active"]][parents]
+        spent = None
+        if s.budget is not None and self.measure is not None:
+            scene, pens, spent = self._trimmed(scene, pens, parents)
+        with torch.no_grad():
+            final_image = render(scene.to(self.state["points"].device))[None]
+            final = float(self.objective(final_image, exact=True).mean())
         return ExciteResult(
             scene=scene,
             pens=pens,
@@ -254,4 +284,34 @@ class Run:
             settings=s,
             precision=self.network.precision,
             coverage=ink_coverage(scene),
+            spent=spent,
         )
+
+    def _trimmed(
+        self, scene: StrokeScene, pens: torch.Tensor | None, parents: torch.Tensor
+    ) -> tuple[StrokeScene, torch.Tensor | None, float]:
+        """The drawing within its budget: the weakest strokes dropped, as few as the exact
+        measure allows (bisection: the cost falls as strokes go)."""
+        assert self.measure is not None and self.settings.budget is not None
+        strength = canvas_strengths(self.state, self.settings, self.objective, self.params, self.total)
+        strength = strength[self.state["active"]].cpu()[parents]
+        weakest = torch.argsort(strength, stable=True)
+
+        def without(k: int) -> tuple[StrokeScene, torch.Tensor | None]:
+            keep = torch.ones(scene.n_paths, dtype=torch.bool)
+            keep[weakest[:k]] = False
+            return scene.subset(keep), None if pens is None else pens[keep]
+
+        budget = self.settings.budget
+        spent = self.measure(scene, pens)
+        if spent <= budget:
+            return scene, pens, spent
+        lo, hi = 0, scene.n_paths  # over the budget with lo dropped; within it with hi (nothing)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if self.measure(*without(mid)) <= budget:
+                hi = mid
+            else:
+                lo = mid
+        kept, kept_pens = without(hi)
+        return kept, kept_pens, self.measure(kept, kept_pens) if kept.n_paths else 0.0

@@ -40,6 +40,11 @@ class ExciteSettings:
     ink: float | None = None  # coverage the drawn strokes are steered to, when respawning
     respawn_every: int = 0  # base steps between moves of weak strokes; 0: never
     max_pens: int | None = None  # pens: keep only the pens the strokes use most
+    # The most the finished drawing may cost, and what a stroke costs: (each, each pixel of its
+    # length on the canvas); say the seconds a plotter takes. The strokes drawn follow it as
+    # they follow ``ink``, and a measure given to the run trims the result to it exactly.
+    budget: float | None = None
+    stroke_cost: tuple[float, float] = (0.0, 0.0)
     start: str | None = None  # continues the drawing of this sidecar: its base steps are done
 
     def __post_init__(self) -> None:
@@ -56,6 +61,10 @@ class ExciteSettings:
             raise ExciteError(
                 "`learn_widths` does not combine with pens: each stroke draws at its pen's width"
             )
+        if self.budget is not None and not (0 < self.budget < math.inf and sum(self.stroke_cost) > 0):
+            raise ExciteError("a `budget` must be positive and finite, with a positive `stroke_cost`")
+        if not all(0 <= c < math.inf for c in self.stroke_cost):
+            raise ExciteError(f"`stroke_cost` must be two costs of zero or more, got {self.stroke_cost}")
         a = self.augment
         for name, values in (
             ("paths", [self.paths]),
@@ -94,5 +103,5 @@ class ExciteSettings:
     @property
     def pool(self) -> int:
         """Strokes held: when strokes follow an ink target, room for more than drawn at first."""
-        steered = self.ink is not None and self.respawn_every > 0
+        steered = (self.ink is not None or self.budget is not None) and self.respawn_every > 0
         return math.ceil(economy.POOL * self.paths) if steered else self.paths

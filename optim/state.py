@@ -139,7 +139,8 @@ def respawn_due(settings: ExciteSettings, done: int) -> bool:
     target, and never at the last base step."""
     every = settings.respawn_every
     late = done > economy.UNTIL * settings.steps
-    return every > 0 and done % every == 0 and done < settings.steps and not (late and settings.ink is None)
+    follows = settings.ink is not None or settings.budget is not None
+    return every > 0 and done % every == 0 and done < settings.steps and not (late and not follows)
 
 
 def respawn(
@@ -149,10 +150,11 @@ def respawn(
     adam: torch.optim.Adam,
     params: dict[str, torch.Tensor],
     step: int,
+    cost_scale: float = 1.0,
 ) -> None:
     """One extra pass tells each stroke's gradient and where ink helps; weak strokes are
-    redrawn there (and parked or brought back to follow the ink target). Adam forgets the
-    moved strokes' history."""
+    redrawn there (and parked or brought back to follow the ink target or the budget, whose
+    proxy costs are multiplied by ``cost_scale``). Adam forgets the moved strokes' history."""
     scene = scene_of(state, settings, step, settings.size)
     image = render(scene)
     value = objective(settings.augment(image)).mean()
@@ -160,7 +162,10 @@ def respawn(
     with torch.no_grad():
         strength = economy.strengths(state["points"], grad_points, state["segments"], settings.size)
         share = economy.SHARE if step <= economy.UNTIL * settings.steps else 0.0
-        moves = economy.plan(state["active"], strength, ink_coverage(scene), settings.ink, share)
+        costs = _costs(state, settings, settings.tile**2, cost_scale)
+        moves = economy.plan(
+            state["active"], strength, ink_coverage(scene), settings.ink, share, costs, settings.budget
+        )
         state["active"][moves.park] = False
         redraw = moves.redraw.sort().values
         if not len(redraw):
@@ -186,7 +191,8 @@ def steer_due(settings: ExciteSettings, done: int) -> bool:
     """While fine-tuning with an ink target: every ``respawn_every`` steps, not at the last."""
     every, since = settings.respawn_every, done - settings.steps
     total = settings.steps + settings.finetune_steps
-    return settings.ink is not None and every > 0 and since > 0 and since % every == 0 and done < total
+    follows = settings.ink is not None or settings.budget is not None
+    return follows and every > 0 and since > 0 and since % every == 0 and done < total
 
 
 def steer(
@@ -194,26 +200,49 @@ def steer(
     settings: ExciteSettings,
     objective: Callable[[torch.Tensor], torch.Tensor],
     params: dict[str, torch.Tensor],
+    cost_scale: float = 1.0,
 ) -> None:
-    """Keep a fine-tuned drawing near its ink target: strokes grow as they are fine-tuned.
+    """Keep a fine-tuned drawing near its ink target (or budget): strokes grow as they are fine-tuned.
     The whole canvas's coverage decides. One pass over the canvas, tile by tile, gives each
     stroke's gradient; parked first are the weakest next to the strokes of their own tile
     (so no region is emptied), and parked ones come back where they were."""
     size, canvas = settings.size, settings.canvas
-    grad = torch.zeros_like(params["points"])
-    for y0 in range(0, canvas, size):
-        for x0 in range(0, canvas, size):
-            image = render(scene_of(state, settings, settings.steps, canvas), window=(x0, y0, size, size))
-            if image.requires_grad:
-                grad += torch.autograd.grad(objective(image[None]).mean(), [params["points"]])[0]
+    strength = canvas_strengths(state, settings, objective, params, settings.steps)
     with torch.no_grad():
         coverage = ink_coverage(scene_of(state, settings, settings.steps, canvas))
         points, segments = state["points"], state["segments"]
-        strength = economy.strengths(points, grad, segments, canvas)
         strength = economy.relative_to_cell(strength, points, segments, state["active"], size)
-        moves = economy.plan(state["active"], strength, coverage, settings.ink, 0.0)
+        costs = _costs(state, settings, 1, cost_scale)
+        moves = economy.plan(state["active"], strength, coverage, settings.ink, 0.0, costs, settings.budget)
         state["active"][moves.park] = False
         state["active"][moves.redraw] = True
+
+
+def canvas_strengths(
+    state: State,
+    settings: ExciteSettings,
+    objective: Callable[[torch.Tensor], torch.Tensor],
+    params: dict[str, torch.Tensor],
+    step: int,
+) -> torch.Tensor:
+    """Each stroke's gradient on the whole canvas (``economy.strengths``), from one pass over
+    it, tile by tile, at the network's view size."""
+    size, canvas = settings.size, settings.canvas
+    grad = torch.zeros_like(params["points"])
+    for y0 in range(0, canvas, size):
+        for x0 in range(0, canvas, size):
+            image = render(scene_of(state, settings, step, canvas), window=(x0, y0, size, size))
+            if image.requires_grad:
+                grad += torch.autograd.grad(objective(image[None]).mean(), [params["points"]])[0]
+    with torch.no_grad():
+        return economy.strengths(state["points"], grad, state["segments"], canvas)
+
+
+def _costs(state: State, settings: ExciteSettings, copies: int, scale: float = 1.0) -> torch.Tensor | None:
+    """What each stroke costs of the budget, with ``copies`` of it in the finished drawing."""
+    if settings.budget is None:
+        return None
+    return scale * economy.stroke_costs(state["points"], state["segments"], settings.stroke_cost, copies)
 
 
 def keep_pens(state: State, settings: ExciteSettings, step: int) -> None:

@@ -125,7 +125,7 @@ def neuronexc(
     try:
         placement = place(page_size, landscape, margin, drawing_width)
         size_mm = placement.side / PX_PER_MM
-        run = plan(request(values), size_mm)
+        run = plan(request(values), size_mm, placement)
         with excite_bar(stderr, quiet, run.settings) as progress:
             result, _ = run_excite(
                 run, save=save, save_option="--save", size_mm=size_mm, resume=resume, progress=progress

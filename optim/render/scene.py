@@ -71,6 +71,19 @@ class StrokeScene:
             opacities=self.opacities.to(device),
         )
 
+    def subset(self, keep: Tensor) -> StrokeScene:
+        """Only the paths where the boolean mask ``keep`` (one per path) is true, in order."""
+        keep = keep.to(self.segments.device)
+        rows = torch.repeat_interleave(keep, 3 * self.segments + 1)
+        return replace(
+            self,
+            points=self.points[rows.to(self.points.device)],
+            segments=self.segments[keep],
+            widths=self.widths[keep.to(self.widths.device)],
+            colors=self.colors[keep.to(self.colors.device)],
+            opacities=self.opacities[keep.to(self.opacities.device)],
+        )
+
     def scaled(self, factor: float) -> StrokeScene:
         """The same drawing with coordinates and widths multiplied by ``factor``."""
         return replace(

@@ -120,8 +120,8 @@ def excite(
 
     size_mm = millimetres(drawing_size, "--drawing-size")
     page = page_named(page_size, not portrait, millimetres(margin, "--margin", zero=True))
-    page.place(size_mm)  # a drawing larger than the page is refused before any work
-    run = plan(asked, size_mm)
+    placement = page.place(size_mm)  # a drawing larger than the page is refused before any work
+    run = plan(asked, size_mm, placement)
     with stops_as_ctrl_c(), excite_bar(stderr, quiet, run.settings) as progress:
         result, sidecar = run_excite(
             run,

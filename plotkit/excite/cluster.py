@@ -13,19 +13,22 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 
-from optim.excite import ExciteResult, ExciteSettings, excite_batch
+from optim.excite import ExciteResult, ExciteSettings, Measure, excite_batch
 from optim.threads import use_threads
 from plotkit.errors import UserError
 
 CLUSTERS = ("ray",)
 Keep = Callable[[int, ExciteResult], None]
-Drawer = Callable[[Sequence[tuple[list[int], list[ExciteSettings]]], str, int, Keep], None]
+Job = tuple[list[int], list[ExciteSettings], list[Measure | None]]  # channels, their settings, budgets
+Drawer = Callable[[Sequence[Job], str, int, Keep], None]
 
 
-def draw_batch(settings: list[ExciteSettings], device: str, threads: int) -> list[ExciteResult]:
+def draw_batch(
+    settings: list[ExciteSettings], device: str, threads: int, measures: list[Measure | None]
+) -> list[ExciteResult]:
     """One task: the batch's drawings, without checkpoints (a lost task is simply redone)."""
     use_threads(threads)
-    return excite_batch(settings, device=device)
+    return excite_batch(settings, device=device, measures=measures)
 
 
 def ray_drawer() -> Drawer:
@@ -37,14 +40,14 @@ def ray_drawer() -> Drawer:
             '--cluster ray needs Ray: pip install -e ".[cluster]" (or pip install ray), then rerun'
         ) from None
 
-    def draw(
-        jobs: Sequence[tuple[list[int], list[ExciteSettings]]], device: str, threads: int, keep: Keep
-    ) -> None:
+    def draw(jobs: Sequence[Job], device: str, threads: int, keep: Keep) -> None:
         started = not ray.is_initialized()
         if started:  # RAY_ADDRESS names a running cluster; without it, Ray starts one here
             ray.init(address=os.environ.get("RAY_ADDRESS"), include_dashboard=False, logging_level="ERROR")
         task = ray.remote(num_cpus=threads)(draw_batch)
-        channels = {task.remote(settings, device, threads): batch for batch, settings in jobs}
+        channels = {
+            task.remote(settings, device, threads, budgets): batch for batch, settings, budgets in jobs
+        }
         waiting = list(channels)
         try:
             while waiting:

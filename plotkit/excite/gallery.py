@@ -267,7 +267,9 @@ def _run_gallery(
         tally.finish(k, per_channel, result.final_activation)
 
     if cluster == "ray":
-        jobs = [(batch, [runs[k].settings for k in batch]) for batch in batches]
+        jobs = [
+            (batch, [runs[k].settings for k in batch], [runs[k].budget for k in batch]) for batch in batches
+        ]
         ray_draw(jobs, base.device, base.options.threads or 1, keep)
     else:
         use_threads(base.options.threads)
@@ -281,6 +283,7 @@ def _run_gallery(
                     resume=[c.exists() for c in checkpoints],
                     checkpoint_every=base.checkpoint_every,
                     progress=lambda i, p, batch=batch: tally.step(batch[i], p),
+                    measures=[runs[k].budget for k in batch],
                 )
             except KeyboardInterrupt:
                 saved = [str(c) for c in checkpoints if c.exists()]

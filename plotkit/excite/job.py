@@ -65,6 +65,7 @@ def run_excite(
             checkpoint_every=run.checkpoint_every,
             progress=progress,
             initial=run.initial,
+            measure=run.budget,
         )
     except KeyboardInterrupt:
         if checkpoint is None:

@@ -25,16 +25,26 @@ from typing import Any
 from optim.limits import LIMITS, MIN_PEN_PX, describe, number, within
 from optim.views import VIEWS
 from plotkit.errors import UserError
-from plotkit.presets import load_recipe
-from plotkit.units import millimetres
+from plotkit.presets import DEFAULT_PLOTTER, load_recipe
+from plotkit.units import millimetres, parse_duration
 
 NOTES = {"channel": " (channels start at 0)"}  # said with an out-of-range value
-EXCLUSIVE = ("paths", "ink")  # two ways to say how many strokes: one wins
+# Ways to say how many strokes, by their options: the one given at the highest level wins.
+COUNTS = {"--paths": ("paths",), "--ink": ("ink",), "a budget": ("plot_time", "line_length")}
 RANGES = {"segments": int, "crop_scale": float, "scale": float}  # typed as '1-3', kept as (1, 3)
-LENGTHS = ("view_size",)  # typed as a length (10cm), kept in millimetres
+LENGTHS = ("view_size", "line_length")  # typed as a length (10cm), kept in millimetres
+DURATIONS = ("plot_time",)  # typed as a duration (1h30m), kept in seconds
 VIEW_MM = 200.0  # paper one view covers by default: a 20 cm drawing is one view, bold from a metre
 COLORS = ("mono", "free")  # real pens come from --pens
-GROUPS = ("Objective", "Drawing and pens", "Views", "Optimization", "Output", "Run")  # help panels, in order
+GROUPS = (
+    "Objective",
+    "Drawing and pens",
+    "Plot budget",
+    "Views",
+    "Optimization",
+    "Output",
+    "Run",
+)  # help panels, in order
 
 
 @dataclass(frozen=True)
@@ -131,6 +141,22 @@ class DrawingOptions:
         "Repeat the drawing N x N times, then fine-tune the big canvas.",
         "Drawing and pens",
         unset="as --view-size asks",
+    )
+    plot_time: float | None = option(
+        None,
+        str,
+        "Plotting time the drawing must fit (1h30m, 20m, 90s), as plotkit estimate --optimize says on "
+        "--plotter: strokes as many and as long as it buys (instead of --ink).",
+        "Plot budget",
+    )
+    line_length: float | None = option(
+        None,
+        str,
+        "Most line one pen may draw (150m): pen wear as a budget (instead of --ink).",
+        "Plot budget",
+    )
+    plotter: str = option(
+        DEFAULT_PLOTTER, str, "Plotter preset whose speeds time --plot-time and the estimate.", "Plot budget"
     )
     steps: int = option(500, int, "Optimization steps.", "Optimization")
     finetune_steps: int | None = option(
@@ -293,11 +319,12 @@ def resolve_levels(levels: list[tuple[str, dict[str, Any]]]) -> DrawingOptions:
     views_set: set[str] = set()
     origin: dict[str, str] = {}
     for where, level in levels:
-        if all(name in level for name in EXCLUSIVE) and where != "study":
+        setters = [way for way, names in COUNTS.items() if any(level.get(n) is not None for n in names)]
+        if len(setters) > 1 and where != "study":
             said = f"{where} sets" if where != "given" else "give"
-            raise UserError(f"{said} both --paths and --ink; each sets the number of strokes, keep one")
-        if any(name in level for name in EXCLUSIVE):
-            merged.update(dict.fromkeys(EXCLUSIVE))
+            raise UserError(f"{said} both {' and '.join(setters)}; each sets the number of strokes, keep one")
+        if setters:
+            merged.update(dict.fromkeys(name for names in COUNTS.values() for name in names))
         merged.update(level)
         views_set |= set(level) & set(_LUCENT)
         origin.update(dict.fromkeys(level, where))
@@ -311,6 +338,9 @@ def resolve_levels(levels: list[tuple[str, dict[str, Any]]]) -> DrawingOptions:
     for name in LENGTHS:
         if isinstance(merged[name], str):
             merged[name] = millimetres(merged[name], flag(name))
+    for name in DURATIONS:
+        if isinstance(merged[name], str):
+            merged[name] = parse_duration(merged[name], flag(name))
     for f in FIELDS:
         _check(f.name, merged[f.name], origin.get(f.name, "given"))
     if merged["colors"] not in COLORS:
@@ -326,9 +356,10 @@ def _check(name: str, value: Any, where: str) -> None:
     said = f" (from {where})" if where.startswith("recipe") else ""
     if value is None or name in RANGES:
         return
-    if name in LENGTHS:
-        if not (isinstance(value, int | float) and 0 < value < math.inf):
-            raise UserError(f"{flag(name)} must be a positive length, like 10cm, got {value!r}{said}")
+    if name in LENGTHS or name in DURATIONS:
+        if not (isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < math.inf):
+            like = "length, like 10cm" if name in LENGTHS else "duration, like 20m"
+            raise UserError(f"{flag(name)} must be a positive {like}, got {value!r}{said}")
         return
     numeric = kind in (int, float) and isinstance(value, int | float) and not isinstance(value, bool)
     if kind in (int, float) and not numeric or kind in (str, bool) and not isinstance(value, kind):

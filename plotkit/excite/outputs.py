@@ -10,13 +10,12 @@ from pathlib import Path
 
 import torch
 import vpype as vp
-import vpype_cli
 
 from optim.atomic import atomic_file, save_image, write_atomic
 from optim.excite import ExciteResult, pick_device
 from optim.render.svg import scene_to_svg
 from plotkit.errors import UserError
-from plotkit.excite.placement import A4, Page, Placement, pen_layers, pen_line_collections
+from plotkit.excite.placement import A4, Page, Placement, pen_layers, pen_line_collections, plot_document
 from plotkit.excite.rasterize import to_pil
 from plotkit.excite.settings import ExciteRun
 from plotkit.excite.sidecar import PlotCost, Sidecar, write_sidecar
@@ -33,14 +32,14 @@ def write_drawing(
     JSON sidecar; returns the sidecar. Free colours, which no pen draws, are written as the
     strokes alone."""
     scene = result.scene
-    layers = pen_layers(result, run.pens)
+    layers = pen_layers(scene.n_paths, result.pens, run.pens, free=result.settings.colors == "free")
     free = result.settings.colors == "free"
     strokes = svg_path if free else svg_path.with_name(svg_path.stem + ".strokes.svg")
     write_atomic(strokes, scene_to_svg(scene, layers, size_mm))
     cost = None
     if not free:
         write_plot(result, run.pens, page.place(size_mm), svg_path)
-        cost = plot_cost(svg_path)
+        cost = plot_cost(svg_path, run.options.plotter)
     png = svg_path.with_suffix(".png")
     save_image(to_pil(scene), png)
     sidecar = Sidecar(
@@ -71,13 +70,7 @@ def write_drawing(
 def write_plot(result: ExciteResult, pens: PenSet | None, placement: Placement, svg_path: Path) -> None:
     """The plotter's SVG: one layer per pen, lines merged and sorted as vpype's linemerge and
     linesort would, so ``plotkit plot`` draws it in the short order as it is."""
-    doc = vp.Document(page_size=placement.page)
-    for collection, props in pen_line_collections(result, pens, placement):
-        layer_id = doc.free_id()
-        doc.add(collection, layer_id)
-        for key, value in props.items():
-            doc.layers[layer_id].set_property(key, value)
-    doc = vpype_cli.execute("linemerge linesort", document=doc)
+    doc = plot_document(pen_line_collections(result, pens, placement), placement)
     with atomic_file(svg_path, "w") as f:
         vp.write_svg(f, doc, page_size=placement.page, source_string="plotkit excite", set_date=False)
 

@@ -7,8 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import vpype as vp
+import vpype_cli
+from torch import Tensor
 
 from optim.excite import ExciteResult
+from optim.render import StrokeScene
 from optim.render.flatten import polylines
 from plotkit.errors import UserError
 from plotkit.excite.passes import passes
@@ -18,15 +21,16 @@ from plotkit.units import PX_PER_MM
 TOLERANCE_MM = 0.02  # flattening error, well under a plotter's step and a pen's wobble
 
 
-def pen_layers(result: ExciteResult, pens: PenSet | None) -> list[tuple[str, list[int]]]:
-    """One layer per pen that draws something, in the pen set's order."""
-    if result.pens is None:
-        return [
-            ("free colours" if result.settings.colors == "free" else "pen", list(range(result.scene.n_paths)))
-        ]
+def pen_layers(
+    n_paths: int, choice: Tensor | None, pens: PenSet | None, free: bool = False
+) -> list[tuple[str, list[int]]]:
+    """One layer per pen that draws something, in the pen set's order; ``choice`` is each
+    stroke's pen (None: one pen, or free colours)."""
+    if choice is None:
+        return [("free colours" if free else "pen", list(range(n_paths)))]
     assert pens is not None
-    choice = result.pens.tolist()
-    layers = [(pen.name, [i for i, c in enumerate(choice) if c == p]) for p, pen in enumerate(pens.pens)]
+    chosen = choice.tolist()
+    layers = [(pen.name, [i for i, c in enumerate(chosen) if c == p]) for p, pen in enumerate(pens.pens)]
     return [(name, members) for name, members in layers if members]
 
 
@@ -117,13 +121,19 @@ def pen_line_collections(
     properties; a stroke wider than its pen is drawn in passes of it (``passes``)."""
     if result.settings.colors == "free":
         raise UserError("free colours have no pen to draw them; use --pens SET or --colors mono")
-    scene = result.scene
+    return strokes_line_collections(result.scene, result.pens, pens, placement)
+
+
+def strokes_line_collections(
+    scene: StrokeScene, choice: Tensor | None, pens: PenSet | None, placement: Placement
+) -> list[tuple[vp.LineCollection, dict[str, object]]]:
+    """``pen_line_collections`` of strokes ``scene`` drawn with pens ``choice``."""
     scale = placement.side / scene.width
     origin = np.array([placement.x, placement.y])
     lines = [origin + scale * p.double().numpy() for p in polylines(scene, TOLERANCE_MM * PX_PER_MM / scale)]
     widths = (scene.widths.double() * scale).tolist()
     out = []
-    for name, members in pen_layers(result, pens):
+    for name, members in pen_layers(scene.n_paths, choice, pens):
         if pens is not None:
             pen = next(p for p in pens.pens if p.name == name)
             color, width = pen.color, pen.width_mm * PX_PER_MM
@@ -140,3 +150,16 @@ def pen_line_collections(
         }
         out.append((collection, props))
     return out
+
+
+def plot_document(
+    collections: list[tuple[vp.LineCollection, dict[str, object]]], placement: Placement
+) -> vp.Document:
+    """The pens' line collections on their page, merged and sorted for the plotter."""
+    doc = vp.Document(page_size=placement.page)
+    for collection, props in collections:
+        layer_id = doc.free_id()
+        doc.add(collection, layer_id)
+        for key, value in props.items():
+            doc.layers[layer_id].set_property(key, value)
+    return vpype_cli.execute("linemerge linesort", document=doc)

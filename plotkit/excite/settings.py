@@ -22,10 +22,12 @@ from optim.limits import LIMITS
 from optim.render import StrokeScene
 from optim.render.svg import read_svg
 from plotkit.errors import UserError
-from plotkit.excite.options import VIEW_MM, DrawingOptions
+from plotkit.excite.budget import PlotBudget, budgeted
+from plotkit.excite.options import DEFAULTS, VIEW_MM, DrawingOptions
+from plotkit.excite.placement import A4, Placement
 from plotkit.excite.request import DrawingRequest
 from plotkit.excite.sidecar import Sidecar
-from plotkit.presets import PenSet, load_pen_set
+from plotkit.presets import PenSet, load_pen_set, load_plotter
 
 
 def tiles_for_view(drawing_mm: float, view_mm: float) -> int:
@@ -50,10 +52,12 @@ class ExciteRun:
     device: str
     checkpoint_every: float
     initial: StrokeScene | None = None  # --from: the strokes the run continues
+    budget: PlotBudget | None = None  # --plot-time, --line-length: measures the finished drawing
 
 
-def plan(asked: DrawingRequest, drawing_mm: float) -> ExciteRun:
-    """The run for a drawing whose canvas side measures ``drawing_mm`` on paper."""
+def plan(asked: DrawingRequest, drawing_mm: float, placement: Placement | None = None) -> ExciteRun:
+    """The run for a drawing whose canvas side measures ``drawing_mm`` on paper, written at
+    ``placement`` (where a plot budget measures it; None: centred on A4, excite's default)."""
     v = asked.options
     pen_set = load_pen_set(v.pens) if v.pens else None
     view_mm = v.view_size or (drawing_mm if asked.study is not None else min(drawing_mm, VIEW_MM))
@@ -71,7 +75,9 @@ def plan(asked: DrawingRequest, drawing_mm: float) -> ExciteRun:
     paths = initial.n_paths if initial is not None else v.paths
     if paths is None:
         width = statistics.mean(pen_widths) if pen_set else v.stroke_width
-        paths = strokes_for_ink(v.ink, v.size, width, v.segments, v.seed)
+        # a budget's first guess is the default ink's strokes; budgeted() then fits them to it
+        ink = v.ink if v.ink is not None else DEFAULTS.ink
+        paths = strokes_for_ink(ink, v.size, width, v.segments, v.seed)
     settings = ExciteSettings(
         model=v.model,
         weights=v.weights,
@@ -98,7 +104,15 @@ def plan(asked: DrawingRequest, drawing_mm: float) -> ExciteRun:
         max_pens=v.max_pens,
         start=v.start,
     )
-    return ExciteRun(v, settings, pen_set, v.device, v.checkpoint_every, initial)
+    budget = None
+    if v.plot_time is not None or v.line_length is not None:
+        if settings.colors == "free":
+            raise UserError("free colours have no pen to plot them, so no plot budget; use --pens SET")
+        load_plotter(v.plotter)  # an unknown plotter is refused before any work
+        placement = placement or A4.place(drawing_mm)
+        budget = PlotBudget(v.plot_time, v.line_length, v.plotter, pen_set, placement)
+        settings = budgeted(settings, budget, continued=initial is not None)
+    return ExciteRun(v, settings, pen_set, v.device, v.checkpoint_every, initial, budget)
 
 
 def study_scene(path: str, sidecar: Sidecar, size: int) -> StrokeScene:

@@ -12,7 +12,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from optim.atomic import save_image, write_atomic
-from plotkit.excite.sidecar import read_sidecar
+from plotkit.excite.sidecar import PlotCost, read_sidecar
+from plotkit.units import format_duration
 
 THUMB = 240  # side of each channel's thumbnail on the sheet, pixels: strokes show at this size
 LABEL = 40  # height of the two label lines under each thumbnail
@@ -42,6 +43,16 @@ class Finished:
     svg: str
     png: str
     gain: str  # as shown_gain writes it
+    change: float  # final - initial, what the page sorts by
+    cost: PlotCost | None  # what plotting it costs; None for free colours or a page too large
+
+    @property
+    def time(self) -> str:
+        return format_duration(self.cost.seconds) if self.cost else "–"
+
+    @property
+    def line(self) -> str:
+        return f"{self.cost.pen_down_m:.1f} m" if self.cost else "–"
 
 
 def finished_channels(out_dir: Path) -> list[Finished]:
@@ -54,7 +65,8 @@ def finished_channels(out_dir: Path) -> list[Finished]:
             continue
         meta = read_sidecar(sidecar, said="", fix=f"delete {sidecar.stem}.* to redraw it")
         gain = shown_gain(meta.initial_activation, meta.final_activation)
-        found.append(Finished(int(match.group(1)), svg.name, png.name, gain))
+        change = meta.final_activation - meta.initial_activation
+        found.append(Finished(int(match.group(1)), svg.name, png.name, gain, change, meta.plot))
     return sorted(found, key=lambda f: f.channel)
 
 
@@ -85,8 +97,8 @@ def write_sheet(out_dir: Path) -> tuple[Path, Path]:
             thumb = ImageOps.contain(image.convert("RGB"), (THUMB, THUMB))
         sheet.paste(thumb, (x + (THUMB - thumb.width) // 2, y + (THUMB - thumb.height) // 2))
         draw.rectangle((x - 1, y - 1, x + THUMB, y + THUMB), outline=(200, 200, 200))
-        draw.text((x, y + THUMB + 3), f"ch {ch.channel}", fill="black", font=font)
-        draw.text((x, y + THUMB + 21), f"gain {ch.gain}", fill=(90, 90, 90), font=font)
+        draw.text((x, y + THUMB + 3), f"ch {ch.channel}   gain {ch.gain}", fill="black", font=font)
+        draw.text((x, y + THUMB + 21), f"plots in {ch.time}, {ch.line}", fill=(90, 90, 90), font=font)
     sheet_path = out_dir / "sheet.png"
     save_image(sheet, sheet_path)
     page = out_dir / "index.html"
@@ -94,14 +106,48 @@ def write_sheet(out_dir: Path) -> tuple[Path, Path]:
     return sheet_path, page
 
 
-def _page(title: str, channels: list[Finished]) -> str:
-    """A static page: the sheet, then one linked thumbnail and name per channel."""
-    cells = "\n".join(
-        f'<figure><a href="{html.escape(ch.svg)}"><img src="{html.escape(ch.png)}" width="{THUMB}" '
-        f'alt="channel {ch.channel}"></a><figcaption><a href="{html.escape(ch.svg)}">ch {ch.channel}</a> '
-        f'(<a href="{html.escape(ch.png)}">png</a>) gain {ch.gain}'
+def _cell(ch: Finished) -> str:
+    cost = ch.cost
+    data = {
+        "channel": ch.channel,
+        "gain": f"{ch.change:.6g}",
+        "time": cost.seconds if cost else "",
+        "line": cost.pen_down_m if cost else "",
+        "lifts": cost.lifts if cost else "",
+    }
+    attributes = " ".join(f'data-{k}="{v}"' for k, v in data.items())
+    plots = f"plots in {ch.time} on {cost.plotter}, {ch.line} of line, {cost.lifts} lifts" if cost else ""
+    return (
+        f'<figure {attributes}><a href="{html.escape(ch.svg)}"><img src="{html.escape(ch.png)}" '
+        f'width="{THUMB}" alt="channel {ch.channel}"></a><figcaption><a href="{html.escape(ch.svg)}">'
+        f'ch {ch.channel}</a> (<a href="{html.escape(ch.png)}">png</a>) gain {ch.gain}<br>{plots}'
         "</figcaption></figure>"
-        for ch in channels
+    )
+
+
+# Sorting the cells by a figure's data attribute; drawings without a cost go last.
+_SORT = """<script>
+function sortBy(key, down) {
+  const cells = document.getElementById("cells");
+  const value = (f) => (f.dataset[key] === "" ? Infinity : Number(f.dataset[key]) * (down ? -1 : 1));
+  [...cells.children].sort((a, b) => value(a) - value(b)).forEach((f) => cells.append(f));
+}
+</script>"""
+
+
+def _page(title: str, channels: list[Finished]) -> str:
+    """A static page: the sheet, then one linked thumbnail per channel with its gain and
+    plotting cost, sortable by them."""
+    cells = "\n".join(_cell(ch) for ch in channels)
+    buttons = " ".join(
+        f"<button onclick=\"sortBy('{key}', {down})\">{label}</button>"
+        for key, down, label in (
+            ("channel", "false", "channel"),
+            ("gain", "true", "gain"),
+            ("time", "false", "plotting time"),
+            ("line", "false", "line"),
+            ("lifts", "false", "pen lifts"),
+        )
     )
     return f"""<!doctype html>
 <html lang="en">
@@ -116,7 +162,11 @@ figure {{ display: inline-block; margin: 0.5em; text-align: center; }}
 <body>
 <h1>{html.escape(title)}</h1>
 <p><img src="sheet.png" alt="contact sheet of {len(channels)} channels"></p>
+<p>Sort by {buttons}</p>
+<div id="cells">
 {cells}
+</div>
+{_SORT}
 </body>
 </html>
 """

@@ -62,6 +62,11 @@ def read_drawing(path: Path, optimize: bool = False) -> PlotDrawing:
         ) from None
     if optimize:
         doc = vpype_cli.execute("linemerge linesort", document=doc)
+    return document_drawing(doc, path)
+
+
+def document_drawing(doc: vp.Document, path: Path | str) -> PlotDrawing:
+    """The drawing a vpype document holds (as read from ``path``, named in messages)."""
     layers = []
     for layer_id in sorted(doc.layers):
         lc = doc.layers[layer_id]

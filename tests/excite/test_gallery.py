@@ -17,6 +17,7 @@ from plotkit.errors import Interrupted, UserError
 from plotkit.excite.gallery import GalleryProgress, parse_channels, run_gallery
 from plotkit.excite.request import DrawingRequest, request
 from plotkit.excite.sheet import LABEL, PAD, THUMB, sheet_size
+from plotkit.units import format_duration
 
 TINY = dict(weights="random", layer="relu2_2", paths=40, size=96, input_size=96, batch=1, steps=4)
 TINY_ARGS = [
@@ -72,9 +73,17 @@ def test_cli_writes_every_channel_the_sheet_and_the_page(tmp_path):
     assert 'src="sheet.png"' in page
     assert THUMB == 240  # cells large enough to see the strokes
     # the gain one way for every channel, final - initial, even where a ratio could be taken
-    assert f"gain {final - initial:+.3g}</figcaption>" in page and "gain x" not in page
+    assert f"gain {final - initial:+.3g}<br>" in page and "gain x" not in page
     for k in (0, 2, 5):
         assert f'href="ch{k}.svg"' in page and f'href="ch{k}.png"' in page and f">ch {k}</a>" in page
+    # each drawing's plotting cost, as its sidecar says, and the page sorts by it
+    cost = meta["plot"]
+    assert f'data-channel="5" data-gain="{final - initial:.6g}" data-time="{cost["seconds"]}"' in page
+    assert (
+        f"plots in {format_duration(cost['seconds'])} on axidraw-v3, {cost['pen_down_m']:.1f} m of line"
+        in page
+    )
+    assert "sortBy('time', false)" in page
 
 
 def test_rerun_skips_finished_channels_and_adds_new_ones(tmp_path):

@@ -1,0 +1,173 @@
+"""A drawing's plot budget: the plotter's time (``--plot-time``) and each pen's line
+(``--line-length``), made the optimizer's budget.
+
+The optimizer's budget is 1: a drawing costs the largest share it takes of any budget the
+user set. The exact measure (``PlotBudget``) is what ``plotkit estimate --optimize`` says of
+the written SVG: the strokes on their page, one layer per pen, in passes, merged and sorted,
+timed by the planner on ``--plotter``. The optimizer steers its strokes with a cheaper
+proxy, a cost per stroke and per pixel of line, fitted here to that measure on a random
+drawing of the same recipe; the measure then trims the result to the budget exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from optim import economy
+from optim.excite import ExciteSettings
+from optim.limits import LIMITS
+from optim.render import StrokeScene
+from optim.state import darkest_pen, tiled
+from optim.strokes import random_scene
+from plotkit.errors import UserError
+from plotkit.excite.placement import Placement, plot_document, strokes_line_collections
+from plotkit.plot.drawing import PlotDrawing, document_drawing
+from plotkit.plot.schedule import estimate
+from plotkit.presets import PenSet, load_plotter
+from plotkit.units import format_duration
+
+CALIBRATIONS = 2  # fits of the proxy: at the first guess of the strokes, then at the count it gives
+
+
+@dataclass(frozen=True)
+class PlotBudget:
+    """The budgets the user set and the page and pens a drawing is written with; called on
+    a drawing's strokes, it gives the largest share of a budget they take."""
+
+    seconds: float | None
+    line_mm: float | None
+    plotter: str
+    pens: PenSet | None
+    placement: Placement
+
+    def drawing(self, scene: StrokeScene, choice: torch.Tensor | None) -> PlotDrawing:
+        collections = strokes_line_collections(scene, choice, self.pens, self.placement)
+        return document_drawing(plot_document(collections, self.placement), "the drawing")
+
+    def shares(self, drawing: PlotDrawing) -> tuple[float, float]:
+        """Shares of the plotting time and of the busiest pen's line the drawing takes."""
+        time = estimate(drawing, load_plotter(self.plotter)).seconds / self.seconds if self.seconds else 0.0
+        line = (
+            max(_pen_down_mm(layer.strokes) for layer in drawing.layers) / self.line_mm
+            if self.line_mm
+            else 0.0
+        )
+        return time, line
+
+    def __call__(self, scene: StrokeScene, choice: torch.Tensor | None) -> float:
+        if not scene.n_paths:
+            return 0.0
+        return max(self.shares(self.drawing(scene, choice)))
+
+
+def _pen_down_mm(strokes: tuple[np.ndarray, ...]) -> float:
+    return float(sum(np.linalg.norm(np.diff(s, axis=0), axis=1).sum() for s in strokes))
+
+
+def budgeted(settings: ExciteSettings, budget: PlotBudget, continued: bool = False) -> ExciteSettings:
+    """``settings`` with the budget, the proxy fitted to it, and as many strokes as it buys;
+    a ``continued`` study keeps its strokes, and the budget parks and trims them."""
+    refused = _too_small(budget, settings)
+    if refused is not None:
+        raise UserError(refused)
+    paths = settings.paths
+    for _ in range(CALIBRATIONS):
+        scene, choice = _random_drawing(settings, paths)
+        each, per_px = _fit(budget, budget.drawing(scene, choice), scene)
+        if continued:
+            break
+        one = settings.tile**2 * (each + per_px * float(_lengths(scene).mean()))
+        most = int(LIMITS["paths"][1])
+        if economy.BUDGET_AIM / one > most:
+            raise UserError(
+                f"{_said(budget)} buys about {economy.BUDGET_AIM / one:,.0f} strokes, more than the {most:,} "
+                "a drawing may have; give a smaller budget"
+            )
+        paths = max(1, int(economy.BUDGET_AIM / one))
+    return dataclasses.replace(settings, paths=paths, ink=None, budget=1.0, stroke_cost=(each, per_px))
+
+
+def _fit(budget: PlotBudget, drawing: PlotDrawing, scene: StrokeScene) -> tuple[float, float]:
+    """Cost per stroke and per pixel of line, as shares of the binding budget, that add up
+    to what ``drawing`` (of ``scene``'s strokes) takes of it."""
+    time, line = budget.shares(drawing)
+    length_px = float(_lengths(scene).sum())
+    if time >= line:
+        e = estimate(drawing, load_plotter(budget.plotter))
+        per_px = e.drawing_seconds / length_px / budget.seconds
+        return max(0.0, time - per_px * length_px) / scene.n_paths, per_px
+    return 0.0, line / length_px
+
+
+def _lengths(scene: StrokeScene) -> torch.Tensor:
+    return economy.path_lengths(scene.points, scene.segments)
+
+
+def _random_drawing(settings: ExciteSettings, paths: int) -> tuple[StrokeScene, torch.Tensor | None]:
+    """Strokes as the run starts them (``paths`` of them, tiled as the run tiles them), all
+    with the pen the run leans to first."""
+    g = torch.Generator().manual_seed(settings.seed)
+    base = random_scene(
+        paths,
+        settings.size,
+        settings.size,
+        segments=settings.segments,
+        stroke_width=settings.stroke_width,
+        generator=g,
+    )
+    choice = None
+    if settings.colors == "pens":
+        pen = darkest_pen(settings.palette)
+        base.widths = torch.full((paths,), settings.pen_widths[pen])
+        choice = torch.full((paths,), pen)
+    state = {
+        "points": base.points,
+        "segments": base.segments,
+        "widths": base.widths,
+        "colors": base.colors,
+        "active": torch.ones(paths, dtype=torch.bool),
+    }
+    if settings.tile > 1:
+        state = tiled(state, settings)
+        choice = None if choice is None else choice.repeat(settings.tile**2)
+    scene = StrokeScene(
+        points=state["points"],
+        segments=state["segments"],
+        widths=state["widths"],
+        colors=state["colors"],
+        opacities=torch.ones_like(state["widths"]),
+        width=settings.canvas,
+        height=settings.canvas,
+    )
+    return scene, choice
+
+
+def _said(budget: PlotBudget) -> str:
+    """The budget options as the user gives them."""
+    said = [f"--plot-time {format_duration(budget.seconds)}"] if budget.seconds else []
+    said += [f"--line-length {budget.line_mm / 1000:g}m"] if budget.line_mm else []
+    return " and ".join(said)
+
+
+def _too_small(budget: PlotBudget, settings: ExciteSettings) -> str | None:
+    """Why a budget buys not even one stroke, with the smallest that buys one; None if it does."""
+    time, line = budget.shares(budget.drawing(*_random_drawing(settings, 1)))
+    if max(time, line) <= 1:
+        return None
+    copies = f" ({settings.tile} x {settings.tile} tiles of it)" if settings.tile > 1 else ""
+    if time >= line:
+        least = format_duration(math.ceil(time * budget.seconds))
+        return (
+            f"--plot-time {format_duration(budget.seconds)} is less than one stroke{copies} takes to plot; "
+            f"give at least --plot-time {least}"
+        )
+    least = math.ceil(line * budget.line_mm) / 1000
+    return (
+        f"--line-length {budget.line_mm / 1000:g}m is shorter than one stroke{copies}; "
+        f"give at least --line-length {least:g}m"
+    )
