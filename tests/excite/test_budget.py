@@ -137,3 +137,12 @@ def test_a_study_budget_goes_through_from(runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert json.loads(framed.with_suffix(".json").read_text())["options"]["plot_time"] == 180
     assert _plot_seconds(framed) <= 180
+
+
+def test_a_gallery_gives_every_study_its_plotting_time(runner, tmp_path):
+    out, channel = tmp_path / "gal", BUDGETED.index("--channel")
+    gallery = [*BUDGETED[:channel], *BUDGETED[channel + 2 :], "--channels", "1", "--drawing-size", "6cm"]
+    result = runner.invoke(app, ["gallery", *gallery, "--plot-time", "2m", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert 0.9 * 120 <= _plot_seconds(out / "ch1.svg") <= 120
+    assert "plots in" in (out / "index.html").read_text()
