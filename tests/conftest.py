@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,23 +16,6 @@ from typer.testing import CliRunner
 
 import optim.models
 from plotkit.plotter.emulator import EBBEmulator, Faults
-
-
-@pytest.fixture(autouse=True, scope="session")
-def one_thread_per_worker() -> Iterator[None]:
-    """Under pytest-xdist, one worker per core: each runs torch, and the plotkit processes it
-    starts, on one thread, so the workers share the cores instead of oversubscribing them.
-    Tests of the thread policy give their processes an environment of their own."""
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        yield
-        return
-    patch = pytest.MonkeyPatch()
-    patch.setenv("OMP_NUM_THREADS", "1")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-    patch.undo()
 
 
 @pytest.fixture(autouse=True, scope="session")
