@@ -30,13 +30,17 @@ def _until(condition: Callable[[], object], timeout: float = 30, what: str = "")
         time.sleep(0.05)
 
 
-def _answer(page, expect: str) -> None:
-    """Wait for the prompt dialog asking for ``expect``, press its main button."""
+def _answer(page, expect: str, board) -> None:
+    """Wait for the prompt dialog asking for ``expect``, then, as the person at the plotter
+    would, for the carriage to rest at home long enough to change the pen (the emulator tells
+    a pen change by that rest, in wall time), and press the dialog's main button."""
     asking = "d => d.open && document.getElementById('prompt-message').textContent.includes(%r)"
     try:
         page.wait_for_function(f"({asking % expect})(document.getElementById('prompt'))", timeout=30_000)
     except Exception:
         raise AssertionError(f"not asked {expect!r}; the page says {page.inner_text('body')!r}") from None
+    assert board.wait_idle()
+    time.sleep(2 * board.pen_change_s)
     page.click("#prompt-continue")
 
 
@@ -81,15 +85,15 @@ def test_open_preview_plot_through_pen_dialogs_reloads_and_a_second_page(tmp_pat
     # the answer to the click, computed before the question, arrives after it: the dialog stays
     page.evaluate("show({...server, version: server.version - 1, plot: {...server.plot, question: null}})")
     assert page.evaluate("document.getElementById('prompt').open")
-    _answer(page, "pen 1 of 3")
+    _answer(page, "pen 1 of 3", board)
     _until(lambda: _strokes_done(served) >= 1, what="the first stroke")
     page.reload()  # the plot goes on, and the reloaded page follows it
     page.wait_for_selector("#run:not([hidden])")
     assert page.inner_text("#run-name") == "drawing.svg"
     phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
     phone.goto(served.url)
-    _answer(phone, "pen 2 of 3")  # a second page answers; the first one's dialog goes
-    _answer(page, "pen 3 of 3")
+    _answer(phone, "pen 2 of 3", board)  # a second page answers; the first one's dialog goes
+    _answer(page, "pen 3 of 3", board)
     page.close()
     phone.close()
     _until(lambda: served.state()["last"], what="the end, with no page open")
@@ -105,7 +109,7 @@ def test_pause_stop_then_resume_from_the_page(tmp_path, serve, emulator, browser
     svg = write_layers(tmp_path / "drawing.svg", _layers(2))
     board, served, page = _opened(svg, 4, serve, emulator, browser)
     page.click("#plot")
-    _answer(page, "pen 1 of 3")
+    _answer(page, "pen 1 of 3", board)
     _until(lambda: _strokes_done(served) >= 2, what="two strokes")
 
     # a bad upload is one message on the page, and the plot runs on
@@ -115,7 +119,7 @@ def test_pause_stop_then_resume_from_the_page(tmp_path, serve, emulator, browser
     assert served.state()["plot"]["state"] == "running" and not (tmp_path / "evil.svg").exists()
 
     page.click("#pause")  # the next segment boundary, parked, and a dialog
-    _answer(page, "Paused")
+    _answer(page, "Paused", board)
 
     page.click("#stop")
     page.wait_for_selector("#run.stopped", timeout=30_000)
@@ -125,9 +129,9 @@ def test_pause_stop_then_resume_from_the_page(tmp_path, serve, emulator, browser
     assert page.is_visible("#resume") and not page.is_visible("#stop")
 
     page.click("#resume")
-    _answer(page, "Resuming: put in pen 1 of 3")
-    _answer(page, "pen 2 of 3")
-    _answer(page, "pen 3 of 3")
+    _answer(page, "Resuming: put in pen 1 of 3", board)
+    _answer(page, "pen 2 of 3", board)
+    _answer(page, "pen 3 of 3", board)
     page.wait_for_selector("#run.finished", timeout=30_000)
     _drawn_as_the_drawing(board, svg, max_restarts=2, pens=5)  # a pen may change at the pause and stop
     assert load_journal(journal_path(svg)).strokes_done == 12
