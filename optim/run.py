@@ -26,13 +26,12 @@ from optim.errors import ExciteError
 from optim.network import Network
 from optim.objectives import Term
 from optim.render import StrokeScene, render
-from optim.render.clip import clip_to_canvas
 from optim.settings import ExciteSettings
 from optim.state import (
     PENS_CHOSEN_AT,
     RATES,
-    allowed_logits,
     canvas_strengths,
+    drawing_of,
     initial_state,
     keep_pens,
     optimizer,
@@ -67,7 +66,6 @@ class ExciteResult:
     settings: ExciteSettings
     precision: str  # the arithmetic the steps ran in: bf16 or fp32
     coverage: float  # share of the canvas the drawing inks
-    spent: float | None = None  # of the budget, by the measure given to the run
 
 
 # What a finished drawing costs of ``ExciteSettings.budget``, exactly: its strokes on the
@@ -237,8 +235,7 @@ class Run:
         state = {k: v.detach().cpu() for k, v in self.state.items()}
         if self.tiled_from is not None and self.done < self.tiled_from:
             state = tiled(state, s)
-        scene, parents = clip_to_canvas(scene_of(state, s, self.total, s.canvas))
-        pens = allowed_logits(state).argmax(1)[state["active"]][parents] if s.colors == "pens" else None
+        scene, pens, _ = drawing_of(state, s)
         proxy = float(
             stroke_costs(state["points"], state["segments"], s.stroke_cost, 1)[state["active"]].sum()
         )
@@ -262,15 +259,9 @@ class Run:
 
     def result(self) -> ExciteResult:
         s = self.settings
-        final_state = {k: v.detach().cpu() for k, v in self.state.items()}
-        # the drawing is what lies on the canvas: all the network saw, all a plotter may draw
-        scene, parents = clip_to_canvas(scene_of(final_state, s, self.total, s.canvas))
-        pens = None
-        if s.colors == "pens":
-            pens = allowed_logits(final_state).argmax(1)[final_state["active"]][parents]
-        spent = None
+        scene, pens, parents = drawing_of({k: v.detach().cpu() for k, v in self.state.items()}, s)
         if s.budget is not None and self.measure is not None:
-            scene, pens, spent = self._trimmed(scene, pens, parents)
+            scene, pens = self._trimmed(scene, pens, parents)
         with torch.no_grad():
             final_image = render(scene.to(self.state["points"].device))[None]
             final = float(self.objective(final_image, exact=True).mean())
@@ -284,12 +275,11 @@ class Run:
             settings=s,
             precision=self.network.precision,
             coverage=ink_coverage(scene),
-            spent=spent,
         )
 
     def _trimmed(
         self, scene: StrokeScene, pens: torch.Tensor | None, parents: torch.Tensor
-    ) -> tuple[StrokeScene, torch.Tensor | None, float]:
+    ) -> tuple[StrokeScene, torch.Tensor | None]:
         """The drawing within its budget: the weakest strokes dropped, as few as the exact
         measure allows (bisection: the cost falls as strokes go)."""
         assert self.measure is not None and self.settings.budget is not None
@@ -303,9 +293,8 @@ class Run:
             return scene.subset(keep), None if pens is None else pens[keep]
 
         budget = self.settings.budget
-        spent = self.measure(scene, pens)
-        if spent <= budget:
-            return scene, pens, spent
+        if self.measure(scene, pens) <= budget:
+            return scene, pens
         lo, hi = 0, scene.n_paths  # over the budget with lo dropped; within it with hi (nothing)
         while hi - lo > 1:
             mid = (lo + hi) // 2
@@ -313,5 +302,4 @@ class Run:
                 hi = mid
             else:
                 lo = mid
-        kept, kept_pens = without(hi)
-        return kept, kept_pens, self.measure(kept, kept_pens) if kept.n_paths else 0.0
+        return without(hi)

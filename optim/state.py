@@ -14,6 +14,7 @@ import torch
 from optim import economy
 from optim.coverage import ink_coverage
 from optim.render import StrokeScene, render
+from optim.render.clip import clip_to_canvas
 from optim.settings import ExciteSettings
 from optim.strokes import random_scene
 
@@ -132,6 +133,18 @@ def scene_of(state: State, settings: ExciteSettings, step: int, canvas: int) -> 
         width=canvas,
         height=canvas,
     )
+
+
+def drawing_of(
+    state: State, settings: ExciteSettings
+) -> tuple[StrokeScene, torch.Tensor | None, torch.Tensor]:
+    """The finished drawing a (detached) ``state`` holds: its drawn strokes on the whole canvas,
+    cut to it (all the network saw, all a plotter may draw), each part's pen in pens mode (else
+    None), and the stroke of the state each part comes from."""
+    step = settings.steps + settings.finetune_steps
+    scene, parents = clip_to_canvas(scene_of(state, settings, step, settings.canvas))
+    pens = allowed_logits(state).argmax(1)[state["active"]][parents] if settings.colors == "pens" else None
+    return scene, pens, parents
 
 
 def respawn_due(settings: ExciteSettings, done: int) -> bool:

@@ -22,12 +22,11 @@ from optim import economy
 from optim.excite import ExciteSettings
 from optim.limits import LIMITS
 from optim.render import StrokeScene
-from optim.state import darkest_pen, tiled
-from optim.strokes import random_scene
+from optim.state import drawing_of, initial_state, tiled
 from plotkit.errors import UserError
 from plotkit.excite.placement import Placement, plot_document, strokes_line_collections
 from plotkit.plot.drawing import PlotDrawing, document_drawing
-from plotkit.plot.schedule import estimate
+from plotkit.plot.schedule import Estimate, estimate
 from plotkit.presets import PenSet, load_plotter
 from plotkit.units import format_duration
 
@@ -49,9 +48,15 @@ class PlotBudget:
         collections = strokes_line_collections(scene, choice, self.pens, self.placement)
         return document_drawing(plot_document(collections, self.placement), "the drawing")
 
-    def shares(self, drawing: PlotDrawing) -> tuple[float, float]:
-        """Shares of the plotting time and of the busiest pen's line the drawing takes."""
-        time = estimate(drawing, load_plotter(self.plotter)).seconds / self.seconds if self.seconds else 0.0
+    def timed(self, drawing: PlotDrawing) -> Estimate | None:
+        """The planner's estimate of ``drawing``, when there is a time budget."""
+        return estimate(drawing, load_plotter(self.plotter)) if self.seconds else None
+
+    def shares(self, drawing: PlotDrawing, timed: Estimate | None = None) -> tuple[float, float]:
+        """Shares of the plotting time (from ``timed``, when already estimated) and of the
+        busiest pen's line the drawing takes."""
+        timed = timed or self.timed(drawing)
+        time = timed.seconds / self.seconds if timed is not None else 0.0
         line = (
             max(_pen_down_mm(layer.strokes) for layer in drawing.layers) / self.line_mm
             if self.line_mm
@@ -95,11 +100,11 @@ def budgeted(settings: ExciteSettings, budget: PlotBudget, continued: bool = Fal
 def _fit(budget: PlotBudget, drawing: PlotDrawing, scene: StrokeScene) -> tuple[float, float]:
     """Cost per stroke and per pixel of line, as shares of the binding budget, that add up
     to what ``drawing`` (of ``scene``'s strokes) takes of it."""
-    time, line = budget.shares(drawing)
+    timed = budget.timed(drawing)
+    time, line = budget.shares(drawing, timed)
     length_px = float(_lengths(scene).sum())
     if time >= line:
-        e = estimate(drawing, load_plotter(budget.plotter))
-        per_px = e.drawing_seconds / length_px / budget.seconds
+        per_px = timed.drawing_seconds / length_px / budget.seconds
         return max(0.0, time - per_px * length_px) / scene.n_paths, per_px
     return 0.0, line / length_px
 
@@ -109,41 +114,13 @@ def _lengths(scene: StrokeScene) -> torch.Tensor:
 
 
 def _random_drawing(settings: ExciteSettings, paths: int) -> tuple[StrokeScene, torch.Tensor | None]:
-    """Strokes as the run starts them (``paths`` of them, tiled as the run tiles them), all
-    with the pen the run leans to first."""
-    g = torch.Generator().manual_seed(settings.seed)
-    base = random_scene(
-        paths,
-        settings.size,
-        settings.size,
-        segments=settings.segments,
-        stroke_width=settings.stroke_width,
-        generator=g,
-    )
-    choice = None
-    if settings.colors == "pens":
-        pen = darkest_pen(settings.palette)
-        base.widths = torch.full((paths,), settings.pen_widths[pen])
-        choice = torch.full((paths,), pen)
-    state = {
-        "points": base.points,
-        "segments": base.segments,
-        "widths": base.widths,
-        "colors": base.colors,
-        "active": torch.ones(paths, dtype=torch.bool),
-    }
-    if settings.tile > 1:
-        state = tiled(state, settings)
-        choice = None if choice is None else choice.repeat(settings.tile**2)
-    scene = StrokeScene(
-        points=state["points"],
-        segments=state["segments"],
-        widths=state["widths"],
-        colors=state["colors"],
-        opacities=torch.ones_like(state["widths"]),
-        width=settings.canvas,
-        height=settings.canvas,
-    )
+    """The strokes a run of ``settings`` with ``paths`` strokes starts from, tiled as the run
+    tiles them, each on the pen it leans to first."""
+    start = dataclasses.replace(settings, paths=paths)
+    state = initial_state(start, torch.device("cpu"))
+    if start.tile > 1:
+        state = tiled(state, start)
+    scene, choice, _ = drawing_of(state, start)
     return scene, choice
 
 
