@@ -58,17 +58,21 @@ def drawn(out: Path, name: str, options: dict) -> tuple[ExciteResult, float, flo
 
 
 def bisected_ink(
-    out: Path, base: dict, budget_s: float, tries: int, first: tuple[ExciteResult, float, float]
+    out: Path, base: dict, budget_s: float, tries: int, runs: dict[float, tuple[ExciteResult, float, float]]
 ) -> tuple[float, float, float]:
-    """The best activation of a drawing whose ink is lowered until it fits, ``first`` being the
-    default ink's: (activation, its plotting seconds, seconds all the tries took)."""
-    result, seconds, took = first
+    """The best activation of a drawing whose ink is lowered until it fits, ``runs`` holding
+    the drawings made so far by ink (the default ink's first; the same ink draws the same
+    drawing, so another budget's bisection reuses them): (activation, its plotting seconds,
+    seconds all the tries took, as if none were reused)."""
+    result, seconds, took = runs[DEFAULT_INK]
     if seconds <= budget_s:
         return result.final_activation, seconds, took
     lo, hi, best = 0.0, DEFAULT_INK, (-math.inf, math.nan)
-    for i in range(1, tries):
+    for _ in range(1, tries):
         ink = (lo + hi) / 2
-        result, seconds, t = drawn(out, f"ink{i}", base | {"ink": ink})
+        if ink not in runs:
+            runs[ink] = drawn(out, f"ink{ink:.4f}", base | {"ink": ink})
+        result, seconds, t = runs[ink]
         took += t
         if seconds <= budget_s:
             best = max(best, (result.final_activation, seconds))
@@ -117,15 +121,14 @@ def main() -> None:
             base = {"channel": k, "steps": args.steps}
             settings = ExciteSettings(model="mobilenet_v2", weights=str(WEIGHTS), objective=f"features.7:{k}")
             network = Network(settings, torch.device("cpu"))
-            free, free_s, free_took = drawn(out, f"free{k}", base)
+            runs = {DEFAULT_INK: drawn(out, f"free{k}", base)}
+            free, free_s, free_took = runs[DEFAULT_INK]
             for minutes in args.minutes:
                 budget_s = minutes * 60
                 mine, mine_s, mine_took = drawn(
                     out, f"b{k}-{minutes:g}", base | {"plot_time": f"{budget_s:g}s"}
                 )
-                ink, ink_s, ink_took = bisected_ink(
-                    out, base, budget_s, args.tries, (free, free_s, free_took)
-                )
+                ink, ink_s, ink_took = bisected_ink(out, base, budget_s, args.tries, runs)
                 thin, thin_kept = thinned(free, budget_s, network)
                 row = {
                     "channel": k,

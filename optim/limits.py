@@ -27,6 +27,7 @@ LIMITS: dict[str, tuple[float | None, float | None]] = {
     "rotate": (0.0, 180.0),
     "ink": (0.01, 0.95),
     "max_pens": (1, 1_000),
+    "max_overdraw": (1, 1_000_000),
     "respawn_every": (0, 1_000_000),
     "threads": (1, 1_024),
 }

@@ -12,10 +12,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import torch
 
@@ -30,6 +31,7 @@ from optim.settings import ExciteSettings
 from optim.state import (
     PENS_CHOSEN_AT,
     RATES,
+    Crowded,
     canvas_strengths,
     drawing_of,
     initial_state,
@@ -68,9 +70,16 @@ class ExciteResult:
     coverage: float  # share of the canvas the drawing inks
 
 
-# What a finished drawing costs of ``ExciteSettings.budget``, exactly: its strokes on the
-# final canvas and, in pens mode, each stroke's pen (say, the plotter's time for them).
-Measure = Callable[[StrokeScene, torch.Tensor | None], float]
+class Measure(Protocol):
+    """Exact measures of a finished drawing, given its strokes on the final canvas and, in pens
+    mode, each stroke's pen: say, the plotter's time for them, and the ink on each spot."""
+
+    def __call__(self, scene: StrokeScene, pens: torch.Tensor | None) -> float:
+        """What the drawing costs of ``ExciteSettings.budget``."""
+
+    def crowded(self, scene: StrokeScene, pens: torch.Tensor | None, order: torch.Tensor) -> torch.Tensor:
+        """Which strokes to leave out, taken in ``order`` (the strongest first), so that no
+        spot takes ink more than ``ExciteSettings.max_overdraw`` times."""
 
 
 def lr_factor(step: int, steps: int) -> float:
@@ -215,9 +224,11 @@ class Run:
         if not finetune and respawn_due(s, step + 1):
             scale = self._cost_scale()
             with self._own_random_state():
-                respawn(self.state, s, self.objective, self.adam, self.params, step + 1, scale)
+                respawn(
+                    self.state, s, self.objective, self.adam, self.params, step + 1, scale, self._crowded()
+                )
         if steer_due(s, step + 1):
-            steer(self.state, s, self.objective, self.params, self._cost_scale())
+            steer(self.state, s, self.objective, self.params, self._cost_scale(), self._crowded())
         if s.max_pens is not None and step + 1 == int(PENS_CHOSEN_AT * s.steps):
             keep_pens(self.state, s, step + 1)
         if step + 1 == self.tiled_from:
@@ -226,19 +237,43 @@ class Run:
         self.done, self.rng_done = step + 1, self.rng
         return Progress(step + 1, self.total, float(value), self.seconds, "finetune" if finetune else "base")
 
+    def _finished_drawing(self) -> tuple[StrokeScene, torch.Tensor | None, torch.Tensor]:
+        """``drawing_of`` the state as it stands, tiled if it is yet to be, with the stroke of
+        this run's state each part comes from."""
+        s = self.settings
+        state = {k: v.detach().cpu() for k, v in self.state.items()}
+        n = len(state["active"])
+        if self.tiled_from is not None and self.done < self.tiled_from:
+            state = tiled(state, s)
+        scene, pens, parents = drawing_of(state, s)
+        return scene, pens, torch.nonzero(state["active"]).flatten()[parents] % n
+
+    def _crowded(self) -> Crowded | None:
+        """The strokes over ``max_overdraw`` on the drawing as it stands, by strength; None
+        without the limit."""
+        if self.settings.max_overdraw is None or self.measure is None:
+            return None
+        measure = self.measure
+
+        def crowded(strength: torch.Tensor) -> torch.Tensor:
+            scene, pens, parents = self._finished_drawing()
+            order = torch.argsort(strength.cpu()[parents], descending=True, stable=True)
+            out = torch.zeros(len(strength), dtype=torch.bool)
+            out[parents[measure.crowded(scene, pens, order)]] = True
+            return out.to(strength.device)
+
+        return crowded
+
     def _cost_scale(self) -> float:
         """The budget's exact measure over its proxy, on the drawing as it stands (tiled, on
         its canvas): the proxy steers the moves, corrected by this at each."""
         s = self.settings
         if s.budget is None or self.measure is None:
             return 1.0
-        state = {k: v.detach().cpu() for k, v in self.state.items()}
-        if self.tiled_from is not None and self.done < self.tiled_from:
-            state = tiled(state, s)
-        scene, pens, _ = drawing_of(state, s)
-        proxy = float(
-            stroke_costs(state["points"], state["segments"], s.stroke_cost, 1)[state["active"]].sum()
-        )
+        scene, pens, _ = self._finished_drawing()
+        copies = s.tile**2 if self.tiled_from is not None and self.done < self.tiled_from else 1
+        points, segments, active = (self.state[k].detach().cpu() for k in ("points", "segments", "active"))
+        proxy = float(stroke_costs(points, segments, s.stroke_cost, copies)[active].sum())
         return self.measure(scene, pens) / proxy if proxy > 0 else 1.0
 
     def save(self) -> None:
@@ -260,8 +295,19 @@ class Run:
     def result(self) -> ExciteResult:
         s = self.settings
         scene, pens, parents = drawing_of({k: v.detach().cpu() for k, v in self.state.items()}, s)
-        if s.budget is not None and self.measure is not None:
-            scene, pens = self._trimmed(scene, pens, parents)
+        if self.measure is not None and (s.budget is not None or s.max_overdraw is not None):
+            strength = canvas_strengths(self.state, s, self.objective, self.params, self.total)
+            strength = strength[self.state["active"]].cpu()[parents]
+            if s.max_overdraw is not None:
+                order = torch.argsort(strength, descending=True, stable=True)
+                keep = ~self.measure.crowded(scene, pens, order)
+                scene, pens, strength = (
+                    scene.subset(keep),
+                    None if pens is None else pens[keep],
+                    strength[keep],
+                )
+            if s.budget is not None:
+                scene, pens = self._trimmed(scene, pens, strength)
         with torch.no_grad():
             final_image = render(scene.to(self.state["points"].device))[None]
             final = float(self.objective(final_image, exact=True).mean())
@@ -278,13 +324,11 @@ class Run:
         )
 
     def _trimmed(
-        self, scene: StrokeScene, pens: torch.Tensor | None, parents: torch.Tensor
+        self, scene: StrokeScene, pens: torch.Tensor | None, strength: torch.Tensor
     ) -> tuple[StrokeScene, torch.Tensor | None]:
-        """The drawing within its budget: the weakest strokes dropped, as few as the exact
-        measure allows (bisection: the cost falls as strokes go)."""
+        """The drawing within its budget: the weakest strokes (by ``strength``) dropped, as few
+        as the exact measure allows (bisection: the cost falls as strokes go)."""
         assert self.measure is not None and self.settings.budget is not None
-        strength = canvas_strengths(self.state, self.settings, self.objective, self.params, self.total)
-        strength = strength[self.state["active"]].cpu()[parents]
         weakest = torch.argsort(strength, stable=True)
 
         def without(k: int) -> tuple[StrokeScene, torch.Tensor | None]:

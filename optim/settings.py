@@ -45,6 +45,9 @@ class ExciteSettings:
     # they follow ``ink``, and a measure given to the run trims the result to it exactly.
     budget: float | None = None
     stroke_cost: tuple[float, float] = (0.0, 0.0)
+    # The most times ink may lie on one spot of the finished drawing: strokes that pass it are
+    # moved (as weak strokes are) and, at the end, dropped, as a measure given to the run tells.
+    max_overdraw: int | None = None
     start: str | None = None  # continues the drawing of this sidecar: its base steps are done
 
     def __post_init__(self) -> None:
@@ -86,6 +89,7 @@ class ExciteSettings:
             ("rotate", [a.rotate]),
             ("ink", [] if self.ink is None else [self.ink]),
             ("max_pens", [] if self.max_pens is None else [self.max_pens]),
+            ("max_overdraw", [] if self.max_overdraw is None else [self.max_overdraw]),
             ("respawn_every", [self.respawn_every]),
         ):
             bad = [v for v in values if not within(name, v)]
@@ -99,6 +103,12 @@ class ExciteSettings:
     def canvas(self) -> int:
         """Side of the final canvas in pixels."""
         return self.size * self.tile
+
+    @property
+    def steered(self) -> bool:
+        """Whether strokes are moved to follow a target (ink, a budget, an overdraw limit) all
+        along, not only while the base steps settle."""
+        return self.ink is not None or self.budget is not None or self.max_overdraw is not None
 
     @property
     def pool(self) -> int:

@@ -36,6 +36,9 @@ RATES = {"points": 1.0, "widths": 0.1, "colors": 0.01, "logits": 0.05}  # points
 
 
 State = dict[str, torch.Tensor]
+# Given each stroke's strength, the strokes that must move for the drawing to keep a limit
+# (``max_overdraw``): the run asks its measure, which tells it on the drawing as it stands.
+Crowded = Callable[[torch.Tensor], torch.Tensor]
 
 
 def initial_state(settings: ExciteSettings, device: torch.device) -> State:
@@ -152,8 +155,7 @@ def respawn_due(settings: ExciteSettings, done: int) -> bool:
     target, and never at the last base step."""
     every = settings.respawn_every
     late = done > economy.UNTIL * settings.steps
-    follows = settings.ink is not None or settings.budget is not None
-    return every > 0 and done % every == 0 and done < settings.steps and not (late and not follows)
+    return every > 0 and done % every == 0 and done < settings.steps and not (late and not settings.steered)
 
 
 def respawn(
@@ -164,10 +166,12 @@ def respawn(
     params: dict[str, torch.Tensor],
     step: int,
     cost_scale: float = 1.0,
+    crowded: Crowded | None = None,
 ) -> None:
     """One extra pass tells each stroke's gradient and where ink helps; weak strokes are
     redrawn there (and parked or brought back to follow the ink target or the budget, whose
-    proxy costs are multiplied by ``cost_scale``). Adam forgets the moved strokes' history."""
+    proxy costs are multiplied by ``cost_scale``), and so are those ``crowded`` names. Adam
+    forgets the moved strokes' history."""
     scene = scene_of(state, settings, step, settings.size)
     image = render(scene)
     value = objective(settings.augment(image)).mean()
@@ -180,7 +184,11 @@ def respawn(
             state["active"], strength, ink_coverage(scene), settings.ink, share, costs, settings.budget
         )
         state["active"][moves.park] = False
-        redraw = moves.redraw.sort().values
+        redraw = moves.redraw
+        if crowded is not None:
+            crowd = torch.nonzero(crowded(strength) & state["active"]).flatten().to(redraw)
+            redraw = torch.cat([redraw, crowd[~torch.isin(crowd, redraw)]])
+        redraw = redraw.sort().values
         if not len(redraw):
             return
         state["active"][redraw] = True
@@ -204,8 +212,7 @@ def steer_due(settings: ExciteSettings, done: int) -> bool:
     """While fine-tuning with an ink target: every ``respawn_every`` steps, not at the last."""
     every, since = settings.respawn_every, done - settings.steps
     total = settings.steps + settings.finetune_steps
-    follows = settings.ink is not None or settings.budget is not None
-    return follows and every > 0 and since > 0 and since % every == 0 and done < total
+    return settings.steered and every > 0 and since > 0 and since % every == 0 and done < total
 
 
 def steer(
@@ -214,11 +221,13 @@ def steer(
     objective: Callable[[torch.Tensor], torch.Tensor],
     params: dict[str, torch.Tensor],
     cost_scale: float = 1.0,
+    crowded: Crowded | None = None,
 ) -> None:
     """Keep a fine-tuned drawing near its ink target (or budget): strokes grow as they are fine-tuned.
     The whole canvas's coverage decides. One pass over the canvas, tile by tile, gives each
     stroke's gradient; parked first are the weakest next to the strokes of their own tile
-    (so no region is emptied), and parked ones come back where they were."""
+    (so no region is emptied), and parked ones come back where they were; last, those
+    ``crowded`` names are parked."""
     size, canvas = settings.size, settings.canvas
     strength = canvas_strengths(state, settings, objective, params, settings.steps)
     with torch.no_grad():
@@ -229,6 +238,8 @@ def steer(
         moves = economy.plan(state["active"], strength, coverage, settings.ink, 0.0, costs, settings.budget)
         state["active"][moves.park] = False
         state["active"][moves.redraw] = True
+        if crowded is not None:
+            state["active"] &= ~crowded(strength)
 
 
 def canvas_strengths(

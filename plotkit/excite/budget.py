@@ -1,5 +1,6 @@
 """A drawing's plot budget: the plotter's time (``--plot-time``) and each pen's line
-(``--line-length``), made the optimizer's budget.
+(``--line-length``), made the optimizer's budget, and the ink one spot may take
+(``--max-overdraw``), made a limit on which strokes it keeps.
 
 The optimizer's budget is 1: a drawing costs the largest share it takes of any budget the
 user set. The exact measure (``PlotBudget``) is what ``plotkit estimate --optimize`` says of
@@ -24,7 +25,8 @@ from optim.limits import LIMITS
 from optim.render import StrokeScene
 from optim.state import drawing_of, initial_state, tiled
 from plotkit.errors import UserError
-from plotkit.excite.placement import Placement, plot_document, strokes_line_collections
+from plotkit.excite.overdraw import Grid, crowded
+from plotkit.excite.placement import Placement, plot_document, stroke_inks, strokes_line_collections
 from plotkit.plot.drawing import PlotDrawing, document_drawing
 from plotkit.plot.schedule import Estimate, estimate
 from plotkit.presets import PenSet, load_plotter
@@ -43,6 +45,7 @@ class PlotBudget:
     plotter: str
     pens: PenSet | None
     placement: Placement
+    max_overdraw: int | None = None
 
     def drawing(self, scene: StrokeScene, choice: torch.Tensor | None) -> PlotDrawing:
         collections = strokes_line_collections(scene, choice, self.pens, self.placement)
@@ -65,9 +68,19 @@ class PlotBudget:
         return time, line
 
     def __call__(self, scene: StrokeScene, choice: torch.Tensor | None) -> float:
-        if not scene.n_paths:
+        if not scene.n_paths or not (self.seconds or self.line_mm):
             return 0.0
         return max(self.shares(self.drawing(scene, choice)))
+
+    def crowded(self, scene: StrokeScene, choice: torch.Tensor | None, order: torch.Tensor) -> torch.Tensor:
+        """Which strokes to leave out, taken in ``order`` (the strongest first), so that no
+        spot is inked more than ``max_overdraw`` times."""
+        if self.max_overdraw is None or not scene.n_paths:
+            return torch.zeros(scene.n_paths, dtype=torch.bool)
+        inks = [(ink.paths, ink.pen) for ink in stroke_inks(scene, choice, self.pens, self.placement)]
+        p = self.placement
+        grid = Grid.over(p.x, p.y, p.side, p.side, min(pen for _, pen in inks))
+        return torch.from_numpy(crowded(grid, inks, order.tolist(), self.max_overdraw))
 
 
 def _pen_down_mm(strokes: tuple[np.ndarray, ...]) -> float:
@@ -76,10 +89,13 @@ def _pen_down_mm(strokes: tuple[np.ndarray, ...]) -> float:
 
 def budgeted(settings: ExciteSettings, budget: PlotBudget, continued: bool = False) -> ExciteSettings:
     """``settings`` with the budget, the proxy fitted to it, and as many strokes as it buys;
-    a ``continued`` study keeps its strokes, and the budget parks and trims them."""
-    refused = _too_small(budget, settings)
+    a ``continued`` study keeps its strokes, and the budget parks and trims them. An overdraw
+    limit alone leaves the strokes as they are."""
+    refused = _too_crowded(budget, settings) or _too_small(budget, settings)
     if refused is not None:
         raise UserError(refused)
+    if not (budget.seconds or budget.line_mm):
+        return settings
     paths = settings.paths
     for _ in range(CALIBRATIONS):
         scene, choice = _random_drawing(settings, paths)
@@ -131,8 +147,30 @@ def _said(budget: PlotBudget) -> str:
     return " and ".join(said)
 
 
+def _too_crowded(budget: PlotBudget, settings: ExciteSettings) -> str | None:
+    """Why an overdraw limit leaves hardly a stroke of the recipe (most lay ink on a spot of
+    their own more often: a loop, passes that overlap), with the least that keeps half; None
+    if it keeps them."""
+    if budget.max_overdraw is None:
+        return None
+    scene, choice = _random_drawing(settings, settings.paths)
+    inks = stroke_inks(scene, choice, budget.pens, budget.placement)
+    p = budget.placement
+    grid = Grid.over(p.x, p.y, p.side, p.side, min(ink.pen for ink in inks))
+    own = sorted(int(grid.layings(ink.paths, ink.pen)[1].max(initial=0)) for ink in inks)
+    least = own[(len(own) - 1) // 2]
+    if least <= budget.max_overdraw:
+        return None
+    return (
+        f"--max-overdraw {budget.max_overdraw} leaves out most strokes: each lays ink {least} times on some "
+        f"spot of its own (a loop, or its passes overlapping); give at least --max-overdraw {least}"
+    )
+
+
 def _too_small(budget: PlotBudget, settings: ExciteSettings) -> str | None:
     """Why a budget buys not even one stroke, with the smallest that buys one; None if it does."""
+    if not (budget.seconds or budget.line_mm):
+        return None
     time, line = budget.shares(budget.drawing(*_random_drawing(settings, 1)))
     if max(time, line) <= 1:
         return None

@@ -155,6 +155,14 @@ class DrawingOptions:
         "Most line one pen may draw (150m): pen wear as a budget (instead of --ink).",
         "Plot budget",
     )
+    max_overdraw: int | None = option(
+        None,
+        int,
+        "Most times ink may be laid on one spot of the paper, at the pen's width (for highlighters, "
+        "markers, thin paper): strokes that would pass it move elsewhere, or go.",
+        "Plot budget",
+        unset="no limit",
+    )
     plotter: str = option(
         DEFAULT_PLOTTER, str, "Plotter preset whose speeds time --plot-time and the estimate.", "Plot budget"
     )

@@ -128,28 +128,56 @@ def strokes_line_collections(
     scene: StrokeScene, choice: Tensor | None, pens: PenSet | None, placement: Placement
 ) -> list[tuple[vp.LineCollection, dict[str, object]]]:
     """``pen_line_collections`` of strokes ``scene`` drawn with pens ``choice``."""
+    inks = stroke_inks(scene, choice, pens, placement)
+    out = []
+    for name, members in pen_layers(scene.n_paths, choice, pens):
+        if pens is not None:
+            color = next(p for p in pens.pens if p.name == name).color
+        else:
+            r, g, b = (round(float(v) * 255) for v in scene.colors[members[0]])
+            color = f"#{r:02x}{g:02x}{b:02x}"
+        collection = vp.LineCollection([line for i in members for line in inks[i].lines])
+        props = {
+            vp.METADATA_FIELD_NAME: name,
+            vp.METADATA_FIELD_COLOR: vp.Color(color),
+            vp.METADATA_FIELD_PEN_WIDTH: inks[members[0]].pen,
+        }
+        out.append((collection, props))
+    return out
+
+
+@dataclass(frozen=True)
+class Ink:
+    """One stroke as its pen draws it: pen-down lines (complex, vpype pixels on the page, cut
+    to the drawing's square) and the pen's width."""
+
+    lines: list[np.ndarray]
+    pen: float
+
+    @property
+    def paths(self) -> list[np.ndarray]:
+        """The lines as N x 2 arrays."""
+        return [np.stack([line.real, line.imag], 1) for line in self.lines]
+
+
+def stroke_inks(
+    scene: StrokeScene, choice: Tensor | None, pens: PenSet | None, placement: Placement
+) -> list[Ink]:
+    """Each stroke of ``scene`` on paper: in as many passes of its pen (``choice``; mono and
+    free colours, one layer: a pen as wide as its first stroke) as its width needs."""
     scale = placement.side / scene.width
     origin = np.array([placement.x, placement.y])
     lines = [origin + scale * p.double().numpy() for p in polylines(scene, TOLERANCE_MM * PX_PER_MM / scale)]
     widths = (scene.widths.double() * scale).tolist()
-    out = []
-    for name, members in pen_layers(scene.n_paths, choice, pens):
-        if pens is not None:
-            pen = next(p for p in pens.pens if p.name == name)
-            color, width = pen.color, pen.width_mm * PX_PER_MM
-        else:
-            r, g, b = (round(float(v) * 255) for v in scene.colors[members[0]])
-            color, width = f"#{r:02x}{g:02x}{b:02x}", widths[members[0]]
-        drawn = [path for i in members for path in passes(lines[i], widths[i], width)]
-        collection = vp.LineCollection([path[:, 0] + 1j * path[:, 1] for path in drawn])
-        collection.crop(placement.x, placement.y, placement.x + placement.side, placement.y + placement.side)
-        props = {
-            vp.METADATA_FIELD_NAME: name,
-            vp.METADATA_FIELD_COLOR: vp.Color(color),
-            vp.METADATA_FIELD_PEN_WIDTH: width,
-        }
-        out.append((collection, props))
-    return out
+    chosen = choice.tolist() if choice is not None else [None] * scene.n_paths
+    x, y, side = placement.x, placement.y, placement.side
+    inks = []
+    for line, width, pen in zip(lines, widths, chosen, strict=True):
+        drawn_with = pens.pens[pen].width_mm * PX_PER_MM if pens is not None else widths[0]
+        collection = vp.LineCollection([p[:, 0] + 1j * p[:, 1] for p in passes(line, width, drawn_with)])
+        collection.crop(x, y, x + side, y + side)
+        inks.append(Ink(list(collection), drawn_with))
+    return inks
 
 
 def plot_document(

@@ -102,15 +102,16 @@ def plan(asked: DrawingRequest, drawing_mm: float, placement: Placement | None =
         ink=v.ink if initial is None else None,
         respawn_every=v.respawn_every,
         max_pens=v.max_pens,
+        max_overdraw=v.max_overdraw,
         start=v.start,
     )
     budget = None
-    if v.plot_time is not None or v.line_length is not None:
+    if v.plot_time is not None or v.line_length is not None or v.max_overdraw is not None:
         if settings.colors == "free":
             raise UserError("free colours have no pen to plot them, so no plot budget; use --pens SET")
         load_plotter(v.plotter)  # an unknown plotter is refused before any work
         placement = placement or A4.place(drawing_mm)
-        budget = PlotBudget(v.plot_time, v.line_length, v.plotter, pen_set, placement)
+        budget = PlotBudget(v.plot_time, v.line_length, v.plotter, pen_set, placement, v.max_overdraw)
         settings = budgeted(settings, budget, continued=initial is not None)
     return ExciteRun(v, settings, pen_set, v.device, v.checkpoint_every, initial, budget)
 
