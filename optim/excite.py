@@ -22,13 +22,14 @@ from pathlib import Path
 
 import torch
 
-from optim.allocator import keep_freed_memory
+from optim.allocator import hand_back_freed_memory, keep_freed_memory
 from optim.errors import ExciteError
 from optim.network import Network, pick_device
 from optim.precision import PRECISIONS
 from optim.render import StrokeScene
 from optim.run import ExciteResult, Measure, Progress, Run
 from optim.settings import COLOR_MODES, ExciteSettings
+from optim.threads import threads_for_run
 
 __all__ = [
     "COLOR_MODES",
@@ -104,10 +105,13 @@ def excite(
     progress: Callable[[Progress], None] | None = None,
     initial: StrokeScene | None = None,
     measure: Measure | None = None,
+    threads: int | None = None,
 ) -> ExciteResult:
     """Run (or resume) the optimization; Ctrl-C saves the checkpoint, then re-raises.
     ``initial`` strokes (with ``settings.start``) stand for the finished base steps; with a
     ``budget``, ``measure`` says what the finished drawing costs, to trim it to the budget.
+    ``threads``: the CPU threads it runs; None shares the cores with the other runs going
+    (``optim.threads``).
 
     A run that cannot fit in memory is refused before it starts, and one that runs out
     anyway stops with ``ExciteError`` (its last checkpoint kept) rather than a traceback."""
@@ -121,6 +125,7 @@ def excite(
         progress=report,
         initials=[initial],
         measures=[measure],
+        threads=threads,
     )[0]
 
 
@@ -134,6 +139,7 @@ def excite_batch(
     progress: Callable[[int, Progress], None] | None = None,
     initials: Sequence[StrokeScene | None] | None = None,
     measures: Sequence[Measure | None] | None = None,
+    threads: int | None = None,
 ) -> list[ExciteResult]:
     """Run several drawings whose objectives read the same layers, their views in one
     forward pass per step; each ends as ``excite`` would end it alone (within float
@@ -148,13 +154,24 @@ def excite_batch(
     if needed > available:
         raise _too_big(settings[0], len(settings), needed, available)
     try:
-        return _excite_batch(
-            list(settings), dev, checkpoints, resumes, initials, measures, checkpoint_every, progress
-        )
+        with threads_for_run(threads) as recount:
+            return _excite_batch(
+                list(settings),
+                dev,
+                checkpoints,
+                resumes,
+                initials,
+                measures,
+                checkpoint_every,
+                progress,
+                recount,
+            )
     except (torch.OutOfMemoryError, RuntimeError) as exc:
         if isinstance(exc, torch.OutOfMemoryError) or "allocate" in str(exc):
             raise _too_big(settings[0], len(settings), needed, memory_available(dev)) from None
         raise
+    finally:
+        hand_back_freed_memory()
 
 
 def _excite_batch(
@@ -166,6 +183,7 @@ def _excite_batch(
     measures: list[Measure | None],
     checkpoint_every: float,
     progress: Callable[[int, Progress], None] | None,
+    recount: Callable[[], None],
 ) -> list[ExciteResult]:
     network = Network(settings[0], dev, [s.objective for s in settings[1:]])
     runs = [
@@ -177,6 +195,7 @@ def _excite_batch(
     last_save = time.perf_counter()
     try:
         while not all(run.finished for run in runs):
+            recount()  # the threads: this run's part of the cores, as other runs start and end
             begun = [(i, run, run.begin()) for i, run in enumerate(runs) if not run.finished]
             begun = [(i, run, views) for i, run, views in begun if views is not None]
             if not begun:

@@ -164,6 +164,11 @@ class Run:
         return self.done >= self.total
 
     @property
+    def untiled(self) -> bool:
+        """The run tiles its drawing later: the state holds one tile of it."""
+        return self.tiled_from is not None and self.done < self.tiled_from
+
+    @property
     def seconds(self) -> float:
         return self.elapsed + time.perf_counter() - self.t0
 
@@ -243,7 +248,7 @@ class Run:
         s = self.settings
         state = {k: v.detach().cpu() for k, v in self.state.items()}
         n = len(state["active"])
-        if self.tiled_from is not None and self.done < self.tiled_from:
+        if self.untiled:
             state = tiled(state, s)
         scene, pens, parents = drawing_of(state, s)
         return scene, pens, torch.nonzero(state["active"]).flatten()[parents] % n
@@ -271,7 +276,7 @@ class Run:
         if s.budget is None or self.measure is None:
             return 1.0
         scene, pens, _ = self._finished_drawing()
-        copies = s.tile**2 if self.tiled_from is not None and self.done < self.tiled_from else 1
+        copies = s.tile**2 if self.untiled else 1
         points, segments, active = (self.state[k].detach().cpu() for k in ("points", "segments", "active"))
         proxy = float(stroke_costs(points, segments, s.stroke_cost, copies)[active].sum())
         return self.measure(scene, pens) / proxy if proxy > 0 else 1.0

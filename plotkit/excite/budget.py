@@ -26,7 +26,7 @@ from optim.render import StrokeScene
 from optim.state import drawing_of, initial_state, tiled
 from plotkit.errors import UserError
 from plotkit.excite.overdraw import Grid, crowded
-from plotkit.excite.placement import Placement, plot_document, stroke_inks, strokes_line_collections
+from plotkit.excite.placement import Ink, Placement, plot_document, stroke_inks, strokes_line_collections
 from plotkit.plot.drawing import PlotDrawing, document_drawing
 from plotkit.plot.schedule import Estimate, estimate
 from plotkit.presets import PenSet, load_plotter
@@ -77,10 +77,15 @@ class PlotBudget:
         spot is inked more than ``max_overdraw`` times."""
         if self.max_overdraw is None or not scene.n_paths:
             return torch.zeros(scene.n_paths, dtype=torch.bool)
-        inks = [(ink.paths, ink.pen) for ink in stroke_inks(scene, choice, self.pens, self.placement)]
+        grid, inks = self.inks(scene, choice)
+        pairs = [(ink.paths, ink.pen) for ink in inks]
+        return torch.from_numpy(crowded(grid, pairs, order.tolist(), self.max_overdraw))
+
+    def inks(self, scene: StrokeScene, choice: torch.Tensor | None) -> tuple[Grid, list[Ink]]:
+        """Each stroke's passes as written, and the grid of spots their ink is counted on."""
+        inks = stroke_inks(scene, choice, self.pens, self.placement)
         p = self.placement
-        grid = Grid.over(p.x, p.y, p.side, p.side, min(pen for _, pen in inks))
-        return torch.from_numpy(crowded(grid, inks, order.tolist(), self.max_overdraw))
+        return Grid.over(p.x, p.y, p.side, p.side, min(ink.pen for ink in inks)), inks
 
 
 def _pen_down_mm(strokes: tuple[np.ndarray, ...]) -> float:
@@ -153,10 +158,7 @@ def _too_crowded(budget: PlotBudget, settings: ExciteSettings) -> str | None:
     if it keeps them."""
     if budget.max_overdraw is None:
         return None
-    scene, choice = _random_drawing(settings, settings.paths)
-    inks = stroke_inks(scene, choice, budget.pens, budget.placement)
-    p = budget.placement
-    grid = Grid.over(p.x, p.y, p.side, p.side, min(ink.pen for ink in inks))
+    grid, inks = budget.inks(*_random_drawing(settings, settings.paths))
     own = sorted(int(grid.layings(ink.paths, ink.pen)[1].max(initial=0)) for ink in inks)
     least = own[(len(own) - 1) // 2]
     if least <= budget.max_overdraw:

@@ -14,7 +14,6 @@ import os
 from collections.abc import Callable, Sequence
 
 from optim.excite import ExciteResult, ExciteSettings, Measure, excite_batch
-from optim.threads import use_threads
 from plotkit.errors import UserError
 
 CLUSTERS = ("ray",)
@@ -27,8 +26,7 @@ def draw_batch(
     settings: list[ExciteSettings], device: str, threads: int, measures: list[Measure | None]
 ) -> list[ExciteResult]:
     """One task: the batch's drawings, without checkpoints (a lost task is simply redone)."""
-    use_threads(threads)
-    return excite_batch(settings, device=device, measures=measures)
+    return excite_batch(settings, device=device, measures=measures, threads=threads)
 
 
 def ray_drawer() -> Drawer:

@@ -30,7 +30,6 @@ from optim.excite import (
 )
 from optim.excite import Progress as StepProgress
 from optim.run import settings_differ
-from optim.threads import use_threads
 from plotkit.errors import Interrupted, UserError
 from plotkit.excite.cluster import CLUSTERS, ray_drawer
 from plotkit.excite.job import checkpoint_beside, keep_drawing
@@ -272,7 +271,6 @@ def _run_gallery(
         ]
         ray_draw(jobs, base.device, base.options.threads or 1, keep)
     else:
-        use_threads(base.options.threads)
         for batch in batches:
             checkpoints = [_checkpoint(out_dir, k) for k in batch]
             try:
@@ -284,6 +282,7 @@ def _run_gallery(
                     checkpoint_every=base.checkpoint_every,
                     progress=lambda i, p, batch=batch: tally.step(batch[i], p),
                     measures=[runs[k].budget for k in batch],
+                    threads=base.options.threads,
                 )
             except KeyboardInterrupt:
                 saved = [str(c) for c in checkpoints if c.exists()]

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from optim.excite import ExciteResult, excite
 from optim.excite import Progress as StepProgress
-from optim.threads import use_threads
 from plotkit.errors import Interrupted, UserError
 from plotkit.excite.outputs import write_drawing
 from plotkit.excite.placement import A4, Page
@@ -55,7 +54,6 @@ def run_excite(
             f"{save} has an unfinished run (see {checkpoint.name}): add --resume to go on, "
             f"or delete {checkpoint.name} to start over"
         )
-    use_threads(run.options.threads)
     try:
         result = excite(
             run.settings,
@@ -66,6 +64,7 @@ def run_excite(
             progress=progress,
             initial=run.initial,
             measure=run.budget,
+            threads=run.options.threads,
         )
     except KeyboardInterrupt:
         if checkpoint is None:

@@ -224,7 +224,7 @@ class DrawingOptions:
         int,
         "CPU threads of this run (of each Ray task with --cluster ray).",
         "Run",
-        unset="every core here; 1 per Ray task",
+        unset="the cores over the plotkit runs going here; 1 per Ray task",
     )
     checkpoint_every: float = option(
         10.0, float, "Seconds of work between checkpoints (and one at Ctrl-C).", "Run"

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from optim import precision as precision_module
-from optim.allocator import keep_freed_memory
+from optim.allocator import hand_back_freed_memory, keep_freed_memory
 from optim.augment import Augment
 from optim.errors import ExciteError
 from optim.excite import ExciteSettings, Network, excite
@@ -22,6 +22,29 @@ TINY = dict(weights="random", objective="relu2_2:2", paths=20, size=64, steps=3,
 def test_glibc_keeps_freed_buffers_and_saying_so_twice_is_harmless():
     assert keep_freed_memory() is True  # this machine's Python runs on glibc
     assert keep_freed_memory() is True
+
+
+def _resident_mb() -> float:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS"))
+
+
+def test_a_finished_run_hands_the_kept_buffers_back():
+    keep_freed_memory()
+    blocks = [torch.ones(4 * 2**20) for _ in range(40)]  # 16 MB each: from the heap, 640 MB
+    del blocks
+    kept = _resident_mb()
+    assert hand_back_freed_memory() is True
+    assert _resident_mb() < kept - 400  # most of the 640 MB went back to the system
+
+
+def test_every_run_hands_its_buffers_back_when_it_ends(monkeypatch):
+    import optim.excite
+
+    calls = []
+    monkeypatch.setattr(optim.excite, "hand_back_freed_memory", lambda: calls.append(1))
+    excite(ExciteSettings(**TINY), device="cpu")
+    assert calls == [1]
 
 
 def test_bf16_runs_and_lands_near_fp32():
