@@ -118,9 +118,9 @@ def threads_for_run(threads: int | None) -> Iterator[Callable[[], None]]:
     def recount() -> None:
         nonlocal counted
         if time.monotonic() - counted >= RECOUNT:
-            threads = share.threads()
-            if threads != torch.get_num_threads():
-                torch.set_num_threads(threads)
+            part = share.threads()
+            if part != torch.get_num_threads():
+                torch.set_num_threads(part)
             counted = time.monotonic()
 
     try:

@@ -47,6 +47,11 @@ class PlotBudget:
     placement: Placement
     max_overdraw: int | None = None
 
+    @property
+    def priced(self) -> bool:
+        """Whether a time or line budget is set (an overdraw limit alone costs nothing)."""
+        return bool(self.seconds or self.line_mm)
+
     def drawing(self, scene: StrokeScene, choice: torch.Tensor | None) -> PlotDrawing:
         collections = strokes_line_collections(scene, choice, self.pens, self.placement)
         return document_drawing(plot_document(collections, self.placement), "the drawing")
@@ -68,7 +73,7 @@ class PlotBudget:
         return time, line
 
     def __call__(self, scene: StrokeScene, choice: torch.Tensor | None) -> float:
-        if not scene.n_paths or not (self.seconds or self.line_mm):
+        if not scene.n_paths or not self.priced:
             return 0.0
         return max(self.shares(self.drawing(scene, choice)))
 
@@ -99,7 +104,7 @@ def budgeted(settings: ExciteSettings, budget: PlotBudget, continued: bool = Fal
     refused = _too_crowded(budget, settings) or _too_small(budget, settings)
     if refused is not None:
         raise UserError(refused)
-    if not (budget.seconds or budget.line_mm):
+    if not budget.priced:
         return settings
     paths = settings.paths
     for _ in range(CALIBRATIONS):
@@ -171,7 +176,7 @@ def _too_crowded(budget: PlotBudget, settings: ExciteSettings) -> str | None:
 
 def _too_small(budget: PlotBudget, settings: ExciteSettings) -> str | None:
     """Why a budget buys not even one stroke, with the smallest that buys one; None if it does."""
-    if not (budget.seconds or budget.line_mm):
+    if not budget.priced:
         return None
     time, line = budget.shares(budget.drawing(*_random_drawing(settings, 1)))
     if max(time, line) <= 1:
