@@ -12,6 +12,7 @@ allocator.
 from __future__ import annotations
 
 import ctypes
+import gc
 import sys
 
 M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3  # glibc's mallopt parameters
@@ -35,8 +36,11 @@ def keep_freed_memory() -> bool:
 
 
 def hand_back_freed_memory() -> bool:
-    """Return the heap's free memory to the system, as glibc would without the settings
-    above; True if it could."""
+    """Free what a finished run left in reference cycles (the network's and the autograd
+    graph's tensors wait for Python's rare full collections otherwise: a process drawing one
+    thing after another grew by gigabytes), then return the heap's free memory to the system,
+    as glibc would without the settings above; True if it could."""
+    gc.collect()
     if not sys.platform.startswith("linux"):
         return False
     try:

@@ -19,7 +19,7 @@ from plotkit.excite.placement import A4, Page, Placement, pen_layers, pen_line_c
 from plotkit.excite.rasterize import to_pil
 from plotkit.excite.settings import ExciteRun
 from plotkit.excite.sidecar import PlotCost, Sidecar, write_sidecar
-from plotkit.plot.drawing import check_fits, read_drawing
+from plotkit.plot.drawing import check_fits, document_drawing
 from plotkit.plot.schedule import estimate
 from plotkit.presets import DEFAULT_PLOTTER, PenSet, load_plotter
 
@@ -38,8 +38,8 @@ def write_drawing(
     write_atomic(strokes, scene_to_svg(scene, layers, size_mm))
     cost = None
     if not free:
-        write_plot(result, run.pens, page.place(size_mm), svg_path)
-        cost = plot_cost(svg_path, run.options.plotter)
+        written = write_plot(result, run.pens, page.place(size_mm), svg_path)
+        cost = plot_cost(written, svg_path, run.options.plotter)
     png = svg_path.with_suffix(".png")
     save_image(to_pil(scene), png)
     sidecar = Sidecar(
@@ -67,18 +67,23 @@ def write_drawing(
     return sidecar
 
 
-def write_plot(result: ExciteResult, pens: PenSet | None, placement: Placement, svg_path: Path) -> None:
+def write_plot(
+    result: ExciteResult, pens: PenSet | None, placement: Placement, svg_path: Path
+) -> vp.Document:
     """The plotter's SVG: one layer per pen, lines merged and sorted as vpype's linemerge and
-    linesort would, so ``plotkit plot`` draws it in the short order as it is."""
+    linesort would, so ``plotkit plot`` draws it in the short order as it is; returns the
+    document written."""
     doc = plot_document(pen_line_collections(result, pens, placement), placement)
     with atomic_file(svg_path, "w") as f:
         vp.write_svg(f, doc, page_size=placement.page, source_string="plotkit excite", set_date=False)
+    return doc
 
 
-def plot_cost(svg_path: Path, plotter: str = DEFAULT_PLOTTER) -> PlotCost | None:
-    """What plotting ``svg_path`` as written costs on ``plotter``, as ``plotkit estimate`` says;
+def plot_cost(doc: vp.Document, svg_path: Path, plotter: str = DEFAULT_PLOTTER) -> PlotCost | None:
+    """What plotting ``doc``, as written to ``svg_path``, costs on ``plotter``, as ``plotkit
+    estimate`` says of the file (priced in memory: reading the SVG back takes vpype a second);
     None for a page that plotter cannot take (an A3 page on an A4 plotter)."""
-    drawing, model = read_drawing(svg_path), load_plotter(plotter)
+    drawing, model = document_drawing(doc, svg_path), load_plotter(plotter)
     try:
         check_fits(drawing, model)
     except UserError:

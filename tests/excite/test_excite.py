@@ -167,7 +167,7 @@ def test_ctrl_c_in_a_real_process_keeps_a_checkpoint_that_resumes(tmp_path):
         "excite",
         *TINY_EXCITE,
         "--steps",
-        "50",  # past the first checkpoint, a twentieth of a second in, even at 5 ms a step
+        "30",  # past the first checkpoint, a twentieth of a second in, even at 5 ms a step
         "--checkpoint-every",
         "0.05",
         "-o",

@@ -12,6 +12,8 @@ from plotkit.cli.app import app
 from plotkit.excite.gallery import run_gallery
 from plotkit.excite.request import request
 from plotkit.plot.drawing import read_drawing
+from plotkit.plot.schedule import estimate
+from plotkit.presets import load_plotter
 
 STUDY = dict(weights="random", layer="relu2_2", size=96, input_size=96, batch=1, steps=6)
 
@@ -47,6 +49,12 @@ def test_excite_from_a_study_keeps_its_strokes_and_draws_them_in_passes(study, t
     # eleven passes a stroke, in a few pen-down paths: tight curves split the back and forth
     assert len(layer.strokes) <= meta["strokes"] * 5
     assert meta["plot"]["pen_down_m"] == pytest.approx(pen_down / 1000, rel=0.02)
+    # the cost the sidecar gives (priced before the file is read back) is the file's, as
+    # plotkit estimate says
+    said = estimate(framed, load_plotter("axidraw-v3"))
+    assert meta["plot"]["seconds"] == pytest.approx(said.seconds, abs=0.06)
+    assert meta["plot"]["lifts"] == said.lifts
+    assert meta["plot"]["pen_down_m"] == round(said.pen_down_mm / 1000, 3)
 
 
 def test_excite_from_a_study_with_tiles_repeats_and_fine_tunes_it(study, tmp_path, runner):

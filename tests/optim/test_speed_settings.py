@@ -3,7 +3,9 @@ layout and bf16 autocast."""
 
 from __future__ import annotations
 
+import gc
 import math
+import weakref
 
 import pytest
 import torch
@@ -36,6 +38,23 @@ def test_a_finished_run_hands_the_kept_buffers_back():
     kept = _resident_mb()
     assert hand_back_freed_memory() is True
     assert _resident_mb() < kept - 400  # most of the 640 MB went back to the system
+
+
+def test_handing_back_frees_tensors_left_in_reference_cycles():
+    class Holder:
+        pass
+
+    gc.disable()  # as between Python's rare full collections
+    try:
+        holder = Holder()
+        holder.me, holder.tensor = holder, torch.ones(2**20)
+        alive = weakref.ref(holder.tensor)
+        del holder
+        assert alive() is not None  # kept by its cycle
+        hand_back_freed_memory()
+        assert alive() is None
+    finally:
+        gc.enable()
 
 
 def test_every_run_hands_its_buffers_back_when_it_ends(monkeypatch):
