@@ -105,7 +105,7 @@ def place(
         raise UserError(
             f"a {side / PX_PER_MM:.1f} mm drawing is larger than the {room / PX_PER_MM:.1f} mm "
             f"the {_mm(w, h)} page leaves inside its margins; use a smaller {width_option} or --margin, "
-            "or a larger --page-size"
+            f"a larger --page-size, or --page-size {TIGHT} (the page is the drawing)"
         )
     return Placement((w, h), (w - side) / 2, (h - side) / 2, side)
 

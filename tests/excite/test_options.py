@@ -103,6 +103,7 @@ def test_a_recipes_value_out_of_range_names_the_recipe(tmp_path, monkeypatch):
             "a 100000 mm drawing in views of 200 mm needs 500 x 500 tiles",
         ),
         (["--drawing-size", "30cm"], "a 300.0 mm drawing is larger than the 180.0 mm the 297x210 mm page"),
+        (["--drawing-size", "20cm"], "or --page-size tight (the page is the drawing)"),
         (["--page-size", "b17"], "--page-size takes a4, a3, letter, WxH (30x40cm) or tight, got 'b17'"),
         (["--margin", "-1cm"], "--margin must be 0 or more"),
         (["--checkpoint-every", "0"], "--checkpoint-every must be a positive number"),
