@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,11 +29,10 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     a subprocess overlap with those that compute (12 min serial, 7.5 in two)."""
     try:
         with open("/proc/meminfo") as meminfo:
-            kb = next(int(line.split()[1]) for line in meminfo if line.startswith("MemAvailable"))
-        by_memory = max(1, kb // (WORKER_GB * 2**20))
-    except (OSError, StopIteration):  # not Linux: the cores decide
-        by_memory = MAX_WORKERS
-    return min(cores(), by_memory, MAX_WORKERS)
+            free = next(int(line.split()[1]) for line in meminfo if line.startswith("MemAvailable")) * 2**10
+    except (OSError, StopIteration):  # not Linux: half the machine's memory
+        free = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    return max(1, min(cores(), free // (WORKER_GB * 2**30), MAX_WORKERS))
 
 
 @pytest.fixture(autouse=True, scope="session")
