@@ -27,12 +27,23 @@ WORKER_GB, MAX_WORKERS = 4, 4
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """Two workers on a 2-core, 24 GB machine: the tests that wait on an emulator, a browser or
     a subprocess overlap with those that compute (12 min serial, 7.5 in two)."""
+    free = _free_memory()
+    by_memory = MAX_WORKERS if free is None else free // (WORKER_GB * 2**30)
+    return max(1, min(cores(), by_memory, MAX_WORKERS))
+
+
+def _free_memory() -> int | None:
+    """Bytes free for the workers: Linux's available memory, else half the machine's, or None
+    where neither can be read (Windows)."""
     try:
         with open("/proc/meminfo") as meminfo:
-            free = next(int(line.split()[1]) for line in meminfo if line.startswith("MemAvailable")) * 2**10
-    except (OSError, StopIteration):  # not Linux: half the machine's memory
-        free = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
-    return max(1, min(cores(), free // (WORKER_GB * 2**30), MAX_WORKERS))
+            return next(int(line.split()[1]) for line in meminfo if line.startswith("MemAvailable")) * 2**10
+    except (OSError, StopIteration):
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (AttributeError, ValueError, OSError):
+        return None
 
 
 @pytest.fixture(autouse=True, scope="session")
