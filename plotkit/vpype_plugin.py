@@ -117,6 +117,7 @@ def neuronexc(
     """Optimize strokes that excite a CNN neuron, and add them as one layer per pen."""
     from plotkit.cli.boundary import stderr
     from plotkit.cli.progress import excite_bar, summary
+    from plotkit.cli.signals import stops_as_ctrl_c
     from plotkit.excite.job import run_excite
     from plotkit.excite.placement import pen_line_collections, place
     from plotkit.excite.request import request
@@ -126,7 +127,7 @@ def neuronexc(
         placement = place(page_size, landscape, margin, drawing_width)
         size_mm = placement.side / PX_PER_MM
         run = plan(request(values), size_mm, placement)
-        with excite_bar(stderr, quiet, run.settings) as progress:
+        with stops_as_ctrl_c(), excite_bar(stderr, quiet, run.settings) as progress:
             result, _ = run_excite(
                 run, save=save, save_option="--save", size_mm=size_mm, resume=resume, progress=progress
             )

@@ -117,3 +117,30 @@ def test_neuronexc_ends_with_the_summary_plotkit_excite_prints(tmp_path, capsys,
         "", wrote.split(": ", 1)[1].split("; plots in")[0]
     )
     assert re.search(r"strokes inking \d+%, in \d+ s \(random .* weights, (fp32|bf16)\)$", said[-1])
+
+
+def test_sigterm_stops_neuronexc_with_its_checkpoint_kept_and_resumable(tmp_path):
+    import signal
+    import time
+
+    save, out = tmp_path / "d.svg", tmp_path / "out.svg"
+    vpype = Path(sys.executable).parent / "vpype"
+    options = f"{FAST} --steps 30 --checkpoint-every 0.05 --save {save}"
+    proc = subprocess.Popen(
+        [str(vpype), "neuronexc", *options.split(), "write", str(out)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    checkpoint, deadline = save.with_name("d.svg.ckpt"), time.monotonic() + 120
+    while not checkpoint.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run ended before its first checkpoint: give it more steps"
+    proc.send_signal(signal.SIGTERM)  # a kill, or the end of an SSH session (SIGHUP)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "--resume" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert checkpoint.exists() and not out.exists()
+    vpype_cli.execute(f"neuronexc {options} --resume write {out}")
+    assert out.exists() and save.exists() and not checkpoint.exists()
