@@ -19,6 +19,7 @@ FAST = (
     "--steps 4 --quiet"
 )
 MM = PX_PER_MM
+VPYPE = Path(sys.executable).with_name("vpype")  # the console script installed beside this Python
 
 
 def test_pipeline_writes_one_layer_per_pen_inside_the_margins(tmp_path, monkeypatch):
@@ -88,9 +89,8 @@ def test_bad_options_exit_2_with_one_line(args, problem):
 
 
 def test_the_installed_vpype_command_refuses_in_one_line_with_exit_2():
-    vpype = Path(sys.executable).parent / "vpype"  # the console script installed beside this Python
     proc = subprocess.run(
-        [str(vpype), "neuronexc", "--preset", "nope"],
+        [str(VPYPE), "neuronexc", "--preset", "nope"],
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
@@ -124,10 +124,9 @@ def test_sigterm_stops_neuronexc_with_its_checkpoint_kept_and_resumable(tmp_path
     import time
 
     save, out = tmp_path / "d.svg", tmp_path / "out.svg"
-    vpype = Path(sys.executable).parent / "vpype"
     options = f"{FAST} --steps 30 --checkpoint-every 0.05 --save {save}"
     proc = subprocess.Popen(
-        [str(vpype), "neuronexc", *options.split(), "write", str(out)],
+        [str(VPYPE), "neuronexc", *options.split(), "write", str(out)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
