@@ -3,6 +3,10 @@
 Kept free of torch so that a command line can catch them without loading it.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 
 class OptimError(Exception):
     """Bad input or settings for the optimizer; the message names the problem and the fix."""
@@ -23,3 +27,12 @@ class SvgError(OptimError, ValueError):
 class ExciteError(OptimError, RuntimeError):
     """Settings out of range, or an optimization that cannot go on (non-finite loss or
     gradients, a checkpoint made with other settings)."""
+
+
+class OverBudget(ExciteError):
+    """A finished drawing none of whose strokes fits the budget, even alone; ``alone`` is the
+    strongest stroke as a drawing (scene, pens), for the caller to price in its own terms."""
+
+    def __init__(self, message: str, alone: tuple[Any, Any]) -> None:
+        super().__init__(message)
+        self.alone = alone

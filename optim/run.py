@@ -23,7 +23,7 @@ import torch
 from optim.atomic import atomic_file
 from optim.coverage import ink_coverage
 from optim.economy import stroke_costs
-from optim.errors import ExciteError
+from optim.errors import ExciteError, OverBudget
 from optim.network import Network
 from optim.objectives import Term
 from optim.render import StrokeScene, render
@@ -332,7 +332,8 @@ class Run:
         self, scene: StrokeScene, pens: torch.Tensor | None, strength: torch.Tensor
     ) -> tuple[StrokeScene, torch.Tensor | None]:
         """The drawing within its budget: the weakest strokes (by ``strength``) dropped, as few
-        as the exact measure allows (bisection: the cost falls as strokes go)."""
+        as the exact measure allows (bisection: the cost falls as strokes go). ``OverBudget``
+        when not even the strongest fits alone (the run grew or moved it past the budget)."""
         assert self.measure is not None and self.settings.budget is not None
         weakest = torch.argsort(strength, stable=True)
 
@@ -351,4 +352,11 @@ class Run:
                 hi = mid
             else:
                 lo = mid
+        if hi == scene.n_paths:
+            alone = without(hi - 1)
+            raise OverBudget(
+                f"no stroke of the finished drawing fits its budget: the strongest alone takes "
+                f"{self.measure(*alone):.2f} of it; give a larger budget",
+                alone,
+            )
         return without(hi)

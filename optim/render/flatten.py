@@ -67,6 +67,8 @@ def flatten(ctrl: Tensor, n: Tensor) -> tuple[Tensor, Tensor, Tensor]:
 
 def polylines(scene: StrokeScene, tolerance: float) -> list[Tensor]:
     """Each path as an (n, 2) polyline within ``tolerance`` canvas pixels of the curve."""
+    if not scene.n_paths:
+        return []
     with torch.no_grad():
         ctrl, seg_path = segment_controls(scene)
         a, b, piece_seg = flatten(ctrl, pieces_per_segment(ctrl, tolerance, max_length=float("inf")))

@@ -101,7 +101,7 @@ def budgeted(settings: ExciteSettings, budget: PlotBudget, continued: bool = Fal
     """``settings`` with the budget, the proxy fitted to it, and as many strokes as it buys;
     a ``continued`` study keeps its strokes, and the budget parks and trims them. An overdraw
     limit alone leaves the strokes as they are."""
-    refused = _too_crowded(budget, settings) or _too_small(budget, settings)
+    refused = _too_crowded(budget, settings) or _buys_nothing(budget, settings)
     if refused is not None:
         raise UserError(refused)
     if not budget.priced:
@@ -174,22 +174,46 @@ def _too_crowded(budget: PlotBudget, settings: ExciteSettings) -> str | None:
     )
 
 
-def _too_small(budget: PlotBudget, settings: ExciteSettings) -> str | None:
-    """Why a budget buys not even one stroke, with the smallest that buys one; None if it does."""
+def _buys_nothing(budget: PlotBudget, settings: ExciteSettings) -> str | None:
+    """Why a budget buys not even one stroke, with the smallest that buys one; None if it does.
+    The stroke is priced as long as it may grow, straight across the drawing (or each tile):
+    one priced as it starts (10 mm at 6 cm) was seen to end six times as long."""
     if not budget.priced:
         return None
-    time, line = budget.shares(budget.drawing(*_random_drawing(settings, 1)))
+    scene, choice = _random_drawing(settings, 1)
+    shares = [budget.shares(budget.drawing(across, choice)) for across in _across(scene, settings.tile)]
+    time, line = (max(s) for s in zip(*shares, strict=True))
     if max(time, line) <= 1:
         return None
     copies = f" ({settings.tile} x {settings.tile} tiles of it)" if settings.tile > 1 else ""
+    return too_small(budget, time, line, f"one stroke across the drawing{copies}")
+
+
+def too_small(budget: PlotBudget, time: float, line: float, what: str) -> str:
+    """The refusal of a budget that ``what`` outgrows, taking shares ``time`` and ``line`` of it,
+    naming the least budget that holds it."""
     if time >= line:
         least = format_duration(math.ceil(time * budget.seconds))
         return (
-            f"--plot-time {format_duration(budget.seconds)} is less than one stroke{copies} takes to plot; "
+            f"--plot-time {format_duration(budget.seconds)} is less than {what} takes to plot; "
             f"give at least --plot-time {least}"
         )
     least = math.ceil(line * budget.line_mm) / 1000
     return (
-        f"--line-length {budget.line_mm / 1000:g}m is shorter than one stroke{copies}; "
+        f"--line-length {budget.line_mm / 1000:g}m is shorter than {what}; "
         f"give at least --line-length {least:g}m"
     )
+
+
+def _across(scene: StrokeScene, tile: int) -> list[StrokeScene]:
+    """``scene`` with each stroke straightened along one diagonal of the tile it starts in,
+    then along the other."""
+    side = torch.tensor([scene.width, scene.height], dtype=scene.points.dtype) / tile
+    rows = economy.rows_of_paths(scene.segments)
+    starts = scene.points[scene.path_offsets]
+    corner = torch.div(starts, side, rounding_mode="floor").clamp(0, tile - 1) * side
+    offsets = torch.arange(len(rows)) - scene.path_offsets[rows]
+    along = (offsets / (3 * scene.segments[rows])).to(scene.points.dtype)[:, None]
+    down = corner[rows] + along * side
+    up = corner[rows] + torch.stack([along[:, 0], 1 - along[:, 0]], 1) * side
+    return [dataclasses.replace(scene, points=points) for points in (down, up)]

@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from optim.errors import OverBudget
 from optim.excite import ExciteResult, excite
 from optim.excite import Progress as StepProgress
 from plotkit.errors import Interrupted, UserError
+from plotkit.excite.budget import too_small
 from plotkit.excite.outputs import write_drawing
 from plotkit.excite.placement import A4, Page
 from plotkit.excite.settings import ExciteRun
@@ -74,4 +76,11 @@ def run_excite(
         else:
             said = f"Progress is saved in {checkpoint}; run the same command with --resume."
         raise Interrupted(f"Interrupted. {said}") from None
+    except OverBudget as over:
+        assert run.budget is not None  # only a budget's trim raises it
+        if checkpoint is not None:  # a resume would end the same way
+            checkpoint.unlink(missing_ok=True)
+        shares = run.budget.shares(run.budget.drawing(*over.alone))
+        strongest = "the strongest stroke of the finished drawing"
+        raise UserError(too_small(run.budget, *shares, strongest)) from None
     return result, keep_drawing(result, run, save, size_mm, page) if save is not None else None

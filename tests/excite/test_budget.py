@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from plotkit.cli.app import app
+from plotkit.excite import budget
 from plotkit.excite.options import resolve
 from plotkit.plot.drawing import read_drawing
 from plotkit.plot.schedule import estimate
@@ -71,6 +72,22 @@ def test_a_budget_too_small_for_one_stroke_names_the_least_that_works(runner, tm
     )
     assert result.exit_code == 0, result.output
     assert 1 <= json.loads(svg.with_suffix(".json").read_text())["strokes"]
+
+
+def test_a_drawing_whose_strokes_outgrew_the_budget_is_refused_naming_their_cost(
+    runner, tmp_path, monkeypatch
+):
+    # Past the refusal before the run (which prices a stroke as long as it may grow), the
+    # run's one stroke cannot fit: refused at the end in one line naming what it takes, with
+    # nothing written and no checkpoint left that could only end the same way.
+    monkeypatch.setattr(budget, "_buys_nothing", lambda *_: None)
+    result, svg = _excite(runner, tmp_path, "--drawing-size", "6cm", "--plot-time", "1s")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    said = r"strongest stroke of the finished drawing .* give at least --plot-time 0m(\d+)s"
+    least = re.search(said, result.stderr)
+    assert least is not None and int(least.group(1)) > 1
+    assert not svg.exists() and not list(tmp_path.glob("*.ckpt"))
 
 
 def test_a_budget_buying_more_strokes_than_a_drawing_may_have_is_refused(runner, tmp_path):

@@ -65,3 +65,8 @@ def test_clipped_strokes_lie_on_the_canvas_and_draw_what_the_canvas_showed(seed,
     inner = (slice(None), slice(margin, size - margin), slice(margin, size - margin))
     assert (after[inner] <= before[inner] + 0.02).all()
     assert (after[inner][before[inner] > 0.999] > 0.95).all()
+
+
+def test_a_scene_of_no_strokes_flattens_to_no_polylines():
+    empty = random_scene(3, 40, 40).subset(torch.zeros(3, dtype=torch.bool))
+    assert polylines(empty, 0.1) == []
