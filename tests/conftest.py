@@ -7,10 +7,13 @@ import copy
 import gc
 import json
 import os
+import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 import torch
@@ -74,6 +77,20 @@ def models_built_once() -> Iterator[None]:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture
+def at_first_checkpoint() -> Callable[[subprocess.Popen, Path], None]:
+    """Wait until a real optimizer process has written its first ``checkpoint`` (a stop
+    before it keeps nothing to resume); fail if the process ended first."""
+
+    def wait(proc: subprocess.Popen, checkpoint: Path) -> None:
+        deadline = time.monotonic() + 120
+        while not checkpoint.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert proc.poll() is None, "the run ended before its first checkpoint: give it more steps"
+
+    return wait
 
 
 @pytest.fixture

@@ -119,9 +119,8 @@ def test_neuronexc_ends_with_the_summary_plotkit_excite_prints(tmp_path, capsys,
     assert re.search(r"strokes inking \d+%, in \d+ s \(random .* weights, (fp32|bf16)\)$", said[-1])
 
 
-def test_sigterm_stops_neuronexc_with_its_checkpoint_kept_and_resumable(tmp_path):
+def test_sigterm_stops_neuronexc_with_its_checkpoint_kept_and_resumable(tmp_path, at_first_checkpoint):
     import signal
-    import time
 
     save, out = tmp_path / "d.svg", tmp_path / "out.svg"
     options = f"{FAST} --steps 30 --checkpoint-every 0.05 --save {save}"
@@ -132,10 +131,8 @@ def test_sigterm_stops_neuronexc_with_its_checkpoint_kept_and_resumable(tmp_path
         stderr=subprocess.PIPE,
         text=True,
     )
-    checkpoint, deadline = save.with_name("d.svg.ckpt"), time.monotonic() + 120
-    while not checkpoint.exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert proc.poll() is None, "the run ended before its first checkpoint: give it more steps"
+    checkpoint = save.with_name("d.svg.ckpt")
+    at_first_checkpoint(proc, checkpoint)
     proc.send_signal(signal.SIGTERM)  # a kill, or the end of an SSH session (SIGHUP)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err

@@ -153,11 +153,10 @@ def test_cli_bad_options_exit_2_with_one_line(args, problem, tmp_path):
     assert len(lines) == 1 and problem in lines[0], result.stderr
 
 
-def test_ctrl_c_in_a_real_process_keeps_a_checkpoint_that_resumes(tmp_path, runner):
+def test_ctrl_c_in_a_real_process_keeps_a_checkpoint_that_resumes(tmp_path, runner, at_first_checkpoint):
     import signal
     import subprocess
     import sys
-    import time
 
     out = tmp_path / "d.svg"
     args = [
@@ -183,10 +182,7 @@ def test_ctrl_c_in_a_real_process_keeps_a_checkpoint_that_resumes(tmp_path, runn
         # which inherits SIGINT ignored
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    deadline = time.monotonic() + 120
-    while not out.with_name("d.svg.ckpt").exists() and time.monotonic() < deadline:
-        time.sleep(0.02)  # the first checkpoint comes after a twentieth of a second of steps
-    assert proc.poll() is None, "the run ended before its first checkpoint: give it more steps"
+    at_first_checkpoint(proc, out.with_name("d.svg.ckpt"))  # a twentieth of a second of steps in
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
