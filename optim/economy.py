@@ -7,8 +7,9 @@ fresh random walks starting where that gain is largest. With an ink target, the 
 of strokes drawn also follows the coverage: the weakest are parked (kept, not drawn) when
 the drawing is too dark, parked ones come back where ink helps when it is too light.
 With a budget (a cost per stroke and per pixel of line, say the seconds a plotter takes),
-the strokes drawn follow it the same way: steered a little over it, so that the exact
-measure at the end (``trim``) drops only the weakest few to come within it.
+the strokes drawn follow it the same way, judged by what they give for their cost (a long
+stroke must give more than a short one): steered a little over it, so that the exact
+measure at the end (``trim``) drops only the few worth least to come within it.
 """
 
 from __future__ import annotations
@@ -103,6 +104,12 @@ def stroke_costs(points: Tensor, segments: Tensor, cost: tuple[float, float], co
     return copies * (each + per_px * path_lengths(points.detach(), segments))
 
 
+def value_per_cost(strength: Tensor, costs: Tensor) -> Tensor:
+    """What a stroke gives for what it costs of a budget: under a budget, a long stroke must
+    give more than a short one to be worth its place (strokes off the canvas stay last)."""
+    return torch.where(strength < 0, strength, strength / costs.clamp(min=torch.finfo(costs.dtype).tiny))
+
+
 def plan(
     active: Tensor,
     strength: Tensor,
@@ -121,8 +128,8 @@ def plan(
     buried, or with a vanishing gradient).
 
     With a ``budget`` and each path's ``costs``, the strokes drawn are brought to
-    ``BUDGET_AIM`` of it when outside ``BUDGET_BAND``; with an ink target too, the budget
-    only caps."""
+    ``BUDGET_AIM`` of it when outside ``BUDGET_BAND``, those giving least for their cost
+    parked first; with an ink target too, the budget only caps."""
     drawn = torch.nonzero(active).flatten()
     parked = torch.nonzero(~active).flatten()
     wanted = len(drawn)
@@ -135,7 +142,8 @@ def plan(
             fits = len(drawn) + round((target - spent) / (spent / len(drawn)))
             wanted = fits if ink is None else min(wanted, fits)
     wanted = max(1, min(wanted, len(active)))
-    weakest = drawn[torch.argsort(strength[drawn], stable=True)]
+    worth = strength if costs is None or budget is None else value_per_cost(strength, costs)
+    weakest = drawn[torch.argsort(worth[drawn], stable=True)]
     park = weakest[: max(0, len(drawn) - wanted)]
     kept = weakest[len(park) :]
     off = kept[strength[kept] < 0]  # off the canvas: always redrawn

@@ -30,8 +30,8 @@ class ExciteError(OptimError, RuntimeError):
 
 
 class OverBudget(ExciteError):
-    """A finished drawing none of whose strokes fits the budget, even alone; ``alone`` is the
-    strongest stroke as a drawing (scene, pens), for the caller to price in its own terms."""
+    """A finished drawing none of whose strokes fits the budget, even alone; ``alone`` is its
+    best stroke for the cost, as a drawing (scene, pens), for the caller to price in its terms."""
 
     def __init__(self, message: str, alone: tuple[Any, Any]) -> None:
         super().__init__(message)

@@ -22,7 +22,7 @@ import torch
 
 from optim.atomic import atomic_file
 from optim.coverage import ink_coverage
-from optim.economy import stroke_costs
+from optim.economy import stroke_costs, value_per_cost
 from optim.errors import ExciteError, OverBudget
 from optim.network import Network
 from optim.objectives import Term
@@ -331,11 +331,13 @@ class Run:
     def _trimmed(
         self, scene: StrokeScene, pens: torch.Tensor | None, strength: torch.Tensor
     ) -> tuple[StrokeScene, torch.Tensor | None]:
-        """The drawing within its budget: the weakest strokes (by ``strength``) dropped, as few
-        as the exact measure allows (bisection: the cost falls as strokes go). ``OverBudget``
-        when not even the strongest fits alone (the run grew or moved it past the budget)."""
+        """The drawing within its budget: the strokes giving least for their cost (``strength``
+        over the budget's proxy) dropped, as few as the exact measure allows (bisection: the
+        cost falls as strokes go). ``OverBudget`` when not even the best fits alone (the run
+        grew or moved it past the budget)."""
         assert self.measure is not None and self.settings.budget is not None
-        weakest = torch.argsort(strength, stable=True)
+        costs = stroke_costs(scene.points, scene.segments, self.settings.stroke_cost, 1)
+        weakest = torch.argsort(value_per_cost(strength, costs.to(strength)), stable=True)
 
         def without(k: int) -> tuple[StrokeScene, torch.Tensor | None]:
             keep = torch.ones(scene.n_paths, dtype=torch.bool)
@@ -355,7 +357,7 @@ class Run:
         if hi == scene.n_paths:
             alone = without(hi - 1)
             raise OverBudget(
-                f"no stroke of the finished drawing fits its budget: the strongest alone takes "
+                f"no stroke of the finished drawing fits its budget: the best alone takes "
                 f"{self.measure(*alone):.2f} of it; give a larger budget",
                 alone,
             )

@@ -30,8 +30,9 @@ WORKER_GB, MAX_WORKERS = 4, 4
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """One worker more than cores, so that the tests waiting on an emulator, a browser or a
-    subprocess leave no core idle: three on a 2-core, 24 GB machine (12 min in one process,
-    7.8 in two, 7.2 in three, all stealing work as they finish: --dist worksteal)."""
+    subprocess leave no core idle: three on a 2-core, 24 GB machine (on a slower one of those:
+    12 min in one process, 7.8 in two, 7.2 in three, all stealing work as they finish:
+    --dist worksteal; 3 min in three on today's)."""
     free = _free_memory()
     by_memory = MAX_WORKERS if free is None else free // (WORKER_GB * 2**30)
     return max(1, min(cores() + 1, by_memory, MAX_WORKERS))

@@ -81,6 +81,6 @@ def run_excite(
         if checkpoint is not None:  # a resume would end the same way
             checkpoint.unlink(missing_ok=True)
         shares = run.budget.shares(run.budget.drawing(*over.alone))
-        strongest = "the strongest stroke of the finished drawing"
-        raise UserError(too_small(run.budget, *shares, strongest)) from None
+        best = "the best stroke of the finished drawing"
+        raise UserError(too_small(run.budget, *shares, best)) from None
     return result, keep_drawing(result, run, save, size_mm, page) if save is not None else None

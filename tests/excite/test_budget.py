@@ -84,7 +84,7 @@ def test_a_drawing_whose_strokes_outgrew_the_budget_is_refused_naming_their_cost
     result, svg = _excite(runner, tmp_path, "--drawing-size", "6cm", "--plot-time", "1s")
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert len(result.stderr.strip().splitlines()) == 1
-    said = r"strongest stroke of the finished drawing .* give at least --plot-time 0m(\d+)s"
+    said = r"best stroke of the finished drawing .* give at least --plot-time 0m(\d+)s"
     least = re.search(said, result.stderr)
     assert least is not None and int(least.group(1)) > 1
     assert not svg.exists() and not list(tmp_path.glob("*.ckpt"))

@@ -104,6 +104,14 @@ def test_the_weakest_strokes_are_judged_against_their_own_tile():
     assert len(set(parked.tolist()) & {4, 5, 6, 7}) < 4
 
 
+def test_a_budget_parks_what_gives_least_for_its_cost_not_the_weakest():
+    # four strokes over a budget that holds three: the strongest costs eight times what each
+    # other does, and gives less for it than the weakest does
+    strength, costs = torch.tensor([4.0, 1.0, 2.0, 3.0]), torch.tensor([8.0, 1.0, 1.0, 1.0])
+    moves = economy.plan(torch.ones(4, dtype=torch.bool), strength, 0.3, None, 0.0, costs, budget=7.8)
+    assert moves.park.tolist() == [0]
+
+
 def test_parked_strokes_are_left_out_of_the_drawing_and_its_pens():
     result = excite(with_pens(paths=50, steps=30, ink=0.05, respawn_every=5, pen_widths=(2.0,) * 4))
     assert result.scene.n_paths < 50  # too dark for 5 %: the weakest were parked
