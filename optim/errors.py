@@ -36,3 +36,9 @@ class OverBudget(ExciteError):
     def __init__(self, message: str, alone: tuple[Any, Any]) -> None:
         super().__init__(message)
         self.alone = alone
+
+
+class Overdrawn(OverBudget):
+    """A finished drawing none of whose strokes keeps within the overdraw limit, even alone
+    (each inks some spot of its own too often: a loop, overlapping passes); ``alone`` is its
+    strongest stroke, as a drawing."""

@@ -23,7 +23,7 @@ import torch
 from optim.atomic import atomic_file
 from optim.coverage import ink_coverage
 from optim.economy import stroke_costs, value_per_cost
-from optim.errors import ExciteError, OverBudget
+from optim.errors import ExciteError, OverBudget, Overdrawn
 from optim.network import Network
 from optim.objectives import Term
 from optim.render import StrokeScene, render
@@ -306,6 +306,14 @@ class Run:
             if s.max_overdraw is not None:
                 order = torch.argsort(strength, descending=True, stable=True)
                 keep = ~self.measure.crowded(scene, pens, order)
+                if scene.n_paths and not keep.any():
+                    alone = torch.zeros(scene.n_paths, dtype=torch.bool)
+                    alone[order[0]] = True
+                    raise Overdrawn(
+                        "no stroke of the finished drawing keeps within its overdraw limit, even alone; "
+                        "give a larger limit",
+                        (scene.subset(alone), None if pens is None else pens[alone]),
+                    )
                 scene, pens, strength = (
                     scene.subset(keep),
                     None if pens is None else pens[keep],

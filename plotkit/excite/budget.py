@@ -86,6 +86,11 @@ class PlotBudget:
         pairs = [(ink.paths, ink.pen) for ink in inks]
         return torch.from_numpy(crowded(grid, pairs, order.tolist(), self.max_overdraw))
 
+    def own_overdraw(self, scene: StrokeScene, choice: torch.Tensor | None) -> list[int]:
+        """The most times each stroke, alone, inks one spot (a loop, its passes overlapping)."""
+        grid, inks = self.inks(scene, choice)
+        return [int(grid.layings(ink.paths, ink.pen)[1].max(initial=0)) for ink in inks]
+
     def inks(self, scene: StrokeScene, choice: torch.Tensor | None) -> tuple[Grid, list[Ink]]:
         """Each stroke's passes as written, and the grid of spots their ink is counted on."""
         inks = stroke_inks(scene, choice, self.pens, self.placement)
@@ -163,8 +168,7 @@ def _too_crowded(budget: PlotBudget, settings: ExciteSettings) -> str | None:
     if it keeps them."""
     if budget.max_overdraw is None:
         return None
-    grid, inks = budget.inks(*_random_drawing(settings, settings.paths))
-    own = sorted(int(grid.layings(ink.paths, ink.pen)[1].max(initial=0)) for ink in inks)
+    own = sorted(budget.own_overdraw(*_random_drawing(settings, settings.paths)))
     least = own[(len(own) - 1) // 2]
     if least <= budget.max_overdraw:
         return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from optim.errors import OverBudget
+from optim.errors import OverBudget, Overdrawn
 from optim.excite import ExciteResult, excite
 from optim.excite import Progress as StepProgress
 from plotkit.errors import Interrupted, UserError
@@ -76,6 +76,15 @@ def run_excite(
         else:
             said = f"Progress is saved in {checkpoint}; run the same command with --resume."
         raise Interrupted(f"Interrupted. {said}") from None
+    except Overdrawn as over:
+        assert run.budget is not None and run.budget.max_overdraw is not None  # only its limit raises it
+        if checkpoint is not None:  # a resume would end the same way
+            checkpoint.unlink(missing_ok=True)
+        least = run.budget.own_overdraw(*over.alone)[0]
+        raise UserError(
+            f"--max-overdraw {run.budget.max_overdraw} leaves out every stroke of the finished drawing: "
+            f"the strongest alone inks a spot {least} times; give at least --max-overdraw {least}"
+        ) from None
     except OverBudget as over:
         assert run.budget is not None  # only a budget's trim raises it
         if checkpoint is not None:  # a resume would end the same way

@@ -27,7 +27,7 @@ def pen_layers(
     """One layer per pen that draws something, in the pen set's order; ``choice`` is each
     stroke's pen (None: one pen, or free colours)."""
     if choice is None:
-        return [("free colours" if free else "pen", list(range(n_paths)))]
+        return [("free colours" if free else "pen", list(range(n_paths)))] if n_paths else []
     assert pens is not None
     chosen = choice.tolist()
     layers = [(pen.name, [i for i, c in enumerate(chosen) if c == p]) for p, pen in enumerate(pens.pens)]

@@ -6,6 +6,7 @@ through --from."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plotkit.cli.app import app
+from plotkit.excite import budget
 from plotkit.excite.options import resolve
 from plotkit.excite.overdraw import Grid, crowded
 from plotkit.excite.passes import passes
@@ -154,3 +156,19 @@ def test_a_typed_limit_wins_over_a_preset_and_a_study_and_goes_through_from(runn
     assert result.exit_code == 0, result.output
     assert json.loads(framed.with_suffix(".json").read_text())["options"]["max_overdraw"] == 3
     assert svg_overdraw(framed) <= 3
+
+
+def test_a_finished_drawing_left_without_strokes_by_the_limit_is_refused_naming_the_least(
+    runner, tmp_path, monkeypatch
+):
+    # Past the refusal before the run (which judges the recipe's strokes), the run's one
+    # stroke, three overlapping stabilo passes at 6 cm, inks a spot of its own twice: the
+    # limit leaves nothing to write, refused in one line, with no checkpoint left behind.
+    monkeypatch.setattr(budget, "_too_crowded", lambda *_: None)
+    common = ["--drawing-size", "6cm", "--pens", "stabilo-point-88", "--paths", "1"]
+    result, svg = _excite(runner, tmp_path, *common, "--max-overdraw", "1")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "leaves out every stroke of the finished drawing" in result.stderr
+    assert re.search(r"give at least --max-overdraw [2-9]", result.stderr)
+    assert not svg.exists() and not list(tmp_path.glob("*.ckpt"))

@@ -1,9 +1,11 @@
 """Pen presets, and excite's SVG as vpype reads it: layers, colours, pen widths, size."""
 
 import pytest
+import torch
 import vpype as vp
 
 from plotkit.cli.app import app
+from plotkit.excite.placement import pen_layers
 from plotkit.presets import load_pen_set, preset_files
 from plotkit.units import PX_PER_MM
 from tests.scenes import TINY_EXCITE
@@ -114,3 +116,13 @@ def test_malformed_presets_give_one_line_naming_file_and_key(
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and f"{name}.toml" in lines[0] and problem in lines[0], result.stderr
+
+
+def test_a_drawing_without_strokes_has_no_pen_layers_whatever_its_pens():
+    pens = load_pen_set("stabilo-point-88")
+    assert pen_layers(0, None, None) == [] and pen_layers(0, torch.zeros(0, dtype=torch.long), pens) == []
+    assert pen_layers(2, None, None, free=True) == [("free colours", [0, 1])]
+    assert pen_layers(3, torch.tensor([2, 0, 2]), pens) == [
+        (pens.pens[0].name, [1]),
+        (pens.pens[2].name, [0, 2]),
+    ]
