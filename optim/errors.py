@@ -31,11 +31,12 @@ class ExciteError(OptimError, RuntimeError):
 
 class OverBudget(ExciteError):
     """A finished drawing none of whose strokes fits the budget, even alone; ``alone`` is its
-    best stroke for the cost, as a drawing (scene, pens), for the caller to price in its terms."""
+    best stroke for the cost, as a drawing (scene, pens), for the caller to price in its terms;
+    ``drawing`` its place among the drawings of a batch."""
 
-    def __init__(self, message: str, alone: tuple[Any, Any]) -> None:
+    def __init__(self, message: str, alone: tuple[Any, Any], drawing: int = 0) -> None:
         super().__init__(message)
-        self.alone = alone
+        self.alone, self.drawing = alone, drawing
 
 
 class Overdrawn(OverBudget):

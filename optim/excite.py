@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 
 from optim.allocator import hand_back_freed_memory, keep_freed_memory
-from optim.errors import ExciteError
+from optim.errors import ExciteError, OverBudget
 from optim.network import Network, pick_device
 from optim.precision import PRECISIONS
 from optim.render import StrokeScene
@@ -217,4 +217,13 @@ def _excite_batch(
         raise
     for run in runs:
         run.save()
-    return [run.result() for run in runs]
+    return [_result(i, run) for i, run in enumerate(runs)]
+
+
+def _result(i: int, run: Run) -> ExciteResult:
+    """Drawing ``i``'s result; ``OverBudget`` says which drawing it is."""
+    try:
+        return run.result()
+    except OverBudget as over:
+        over.drawing = i
+        raise

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from optim import economy
+from optim.errors import OverBudget, Overdrawn
 from optim.excite import ExciteSettings
 from optim.limits import LIMITS
 from optim.render import StrokeScene
@@ -221,3 +222,16 @@ def _across(scene: StrokeScene, tile: int) -> list[StrokeScene]:
     down = corner[rows] + along * side
     up = corner[rows] + torch.stack([along[:, 0], 1 - along[:, 0]], 1) * side
     return [dataclasses.replace(scene, points=points) for points in (down, up)]
+
+
+def refusal(over: OverBudget, budget: PlotBudget) -> str:
+    """The one-line refusal of a finished drawing that nothing of fits ``budget``, in the
+    options' terms, naming the least that keeps its best stroke."""
+    if isinstance(over, Overdrawn):
+        least = budget.own_overdraw(*over.alone)[0]
+        return (
+            f"--max-overdraw {budget.max_overdraw} leaves out every stroke of the finished drawing: "
+            f"the strongest alone inks a spot {least} times; give at least --max-overdraw {least}"
+        )
+    shares = budget.shares(budget.drawing(*over.alone))
+    return too_small(budget, *shares, "the best stroke of the finished drawing")

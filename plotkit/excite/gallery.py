@@ -19,6 +19,7 @@ from pathlib import Path
 
 import torch
 
+from optim.errors import OverBudget
 from optim.excite import (
     ExciteResult,
     ExciteSettings,
@@ -31,6 +32,7 @@ from optim.excite import (
 from optim.excite import Progress as StepProgress
 from optim.run import settings_differ
 from plotkit.errors import Interrupted, UserError
+from plotkit.excite.budget import refusal
 from plotkit.excite.cluster import CLUSTERS, ray_drawer
 from plotkit.excite.job import checkpoint_beside, keep_drawing
 from plotkit.excite.request import DrawingRequest
@@ -291,6 +293,11 @@ def _run_gallery(
                     f"Interrupted at {_listed(batch)} ({len(results)} of {len(channels)} channels done; "
                     f"{kept}). Run the same command again to go on: finished channels are skipped."
                 ) from None
+            except OverBudget as over:
+                k = batch[over.drawing]
+                _checkpoint(out_dir, k).unlink(missing_ok=True)  # a resume would end the same way
+                assert runs[k].budget is not None  # only a budget or an overdraw limit raises it
+                raise UserError(f"channel {k}: {refusal(over, runs[k].budget)}") from None
             for k, result in zip(batch, drawn, strict=True):
                 keep(k, result)
     write_sheet(out_dir)

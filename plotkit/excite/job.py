@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from optim.errors import OverBudget, Overdrawn
+from optim.errors import OverBudget
 from optim.excite import ExciteResult, excite
 from optim.excite import Progress as StepProgress
 from plotkit.errors import Interrupted, UserError
-from plotkit.excite.budget import too_small
+from plotkit.excite.budget import refusal
 from plotkit.excite.outputs import write_drawing
 from plotkit.excite.placement import A4, Page
 from plotkit.excite.settings import ExciteRun
@@ -76,20 +76,9 @@ def run_excite(
         else:
             said = f"Progress is saved in {checkpoint}; run the same command with --resume."
         raise Interrupted(f"Interrupted. {said}") from None
-    except Overdrawn as over:
-        assert run.budget is not None and run.budget.max_overdraw is not None  # only its limit raises it
-        if checkpoint is not None:  # a resume would end the same way
-            checkpoint.unlink(missing_ok=True)
-        least = run.budget.own_overdraw(*over.alone)[0]
-        raise UserError(
-            f"--max-overdraw {run.budget.max_overdraw} leaves out every stroke of the finished drawing: "
-            f"the strongest alone inks a spot {least} times; give at least --max-overdraw {least}"
-        ) from None
     except OverBudget as over:
-        assert run.budget is not None  # only a budget's trim raises it
         if checkpoint is not None:  # a resume would end the same way
             checkpoint.unlink(missing_ok=True)
-        shares = run.budget.shares(run.budget.drawing(*over.alone))
-        best = "the best stroke of the finished drawing"
-        raise UserError(too_small(run.budget, *shares, best)) from None
+        assert run.budget is not None  # only a budget or an overdraw limit raises it
+        raise UserError(refusal(over, run.budget)) from None
     return result, keep_drawing(result, run, save, size_mm, page) if save is not None else None

@@ -12,8 +12,10 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from optim.models import Truncated, load_model, resolve_layer
+from optim.run import Run
 from plotkit.cli.app import app
 from plotkit.errors import Interrupted, UserError
+from plotkit.excite import budget
 from plotkit.excite.gallery import GalleryProgress, parse_channels, run_gallery
 from plotkit.excite.request import DrawingRequest, request
 from plotkit.excite.sheet import LABEL, PAD, THUMB, sheet_size
@@ -336,3 +338,23 @@ def test_cluster_ray_without_ray_says_how_to_install_it(tmp_path, monkeypatch):
     with pytest.raises(UserError, match=r'--cluster ray needs Ray: pip install -e "\.\[cluster\]"'):
         run_gallery(values(), [0], tmp_path / "g", 150.0, cluster="ray")
     assert not (tmp_path / "g").exists()
+
+
+def test_a_channel_whose_drawing_outgrew_its_budget_is_named_with_the_least_that_works(tmp_path, monkeypatch):
+    # Past the refusal before the run, both channels' strokes outgrow one second; channel 3's
+    # trim is skipped, so it is channel 5, second in its batch, that is refused.
+    monkeypatch.setattr(budget, "_buys_nothing", lambda *_: None)
+    trimmed = Run._trimmed
+    monkeypatch.setattr(
+        Run,
+        "_trimmed",
+        lambda run, scene, *rest: (
+            (scene, rest[0]) if run.settings.objective.endswith(":3") else trimmed(run, scene, *rest)
+        ),
+    )
+    out = tmp_path / "gal"
+    asked = values(paths=None, plot_time="1s", respawn_every=2)
+    said = r"^channel 5: --plot-time 0m01s is less than the best stroke of the finished drawing takes"
+    with pytest.raises(UserError, match=said + r".*give at least --plot-time 0m\d\ds$"):
+        run_gallery(asked, [3, 5], out, 60.0, batch_channels=2)
+    assert (out / "ch3.svg.ckpt").exists() and not (out / "ch5.svg.ckpt").exists()
