@@ -22,7 +22,7 @@ import torch
 
 from optim.atomic import atomic_file
 from optim.coverage import ink_coverage
-from optim.economy import stroke_costs, value_per_cost
+from optim.economy import stroke_costs, worth
 from optim.errors import ExciteError, OverBudget, Overdrawn
 from optim.network import Network
 from optim.objectives import Term
@@ -301,8 +301,9 @@ class Run:
         s = self.settings
         scene, pens, parents = drawing_of({k: v.detach().cpu() for k, v in self.state.items()}, s)
         if self.measure is not None and (s.budget is not None or s.max_overdraw is not None):
-            strength = canvas_strengths(self.state, s, self.objective, self.params, self.total)
+            strength, presence = canvas_strengths(self.state, s, self.objective, self.params, self.total)
             strength = strength[self.state["active"]].cpu()[parents]
+            presence = presence[self.state["active"]].cpu()[parents]
             if s.max_overdraw is not None:
                 order = torch.argsort(strength, descending=True, stable=True)
                 keep = ~self.measure.crowded(scene, pens, order)
@@ -314,13 +315,14 @@ class Run:
                         "give a larger limit",
                         (scene.subset(alone), None if pens is None else pens[alone]),
                     )
-                scene, pens, strength = (
+                scene, pens, strength, presence = (
                     scene.subset(keep),
                     None if pens is None else pens[keep],
                     strength[keep],
+                    presence[keep],
                 )
             if s.budget is not None:
-                scene, pens = self._trimmed(scene, pens, strength)
+                scene, pens = self._trimmed(scene, pens, strength, presence)
         with torch.no_grad():
             final_image = render(scene.to(self.state["points"].device))[None]
             final = float(self.objective(final_image, exact=True).mean())
@@ -337,15 +339,15 @@ class Run:
         )
 
     def _trimmed(
-        self, scene: StrokeScene, pens: torch.Tensor | None, strength: torch.Tensor
+        self, scene: StrokeScene, pens: torch.Tensor | None, strength: torch.Tensor, presence: torch.Tensor
     ) -> tuple[StrokeScene, torch.Tensor | None]:
-        """The drawing within its budget: the strokes giving least for their cost (``strength``
-        over the budget's proxy) dropped, as few as the exact measure allows (bisection: the
-        cost falls as strokes go). ``OverBudget`` when not even the best fits alone (the run
-        grew or moved it past the budget)."""
+        """The drawing within its budget: the strokes giving least for their cost
+        (``economy.worth`` of their ``strength`` and ``presence`` over the budget's proxy)
+        dropped, as few as the exact measure allows (bisection: the cost falls as strokes go).
+        ``OverBudget`` when not even the best fits alone (the run grew or moved it past the budget)."""
         assert self.measure is not None and self.settings.budget is not None
-        costs = stroke_costs(scene.points, scene.segments, self.settings.stroke_cost, 1)
-        weakest = torch.argsort(value_per_cost(strength, costs.to(strength)), stable=True)
+        costs = stroke_costs(scene.points, scene.segments, self.settings.stroke_cost, 1).to(strength)
+        weakest = torch.argsort(worth(strength, presence, costs), stable=True)
 
         def without(k: int) -> tuple[StrokeScene, torch.Tensor | None]:
             keep = torch.ones(scene.n_paths, dtype=torch.bool)

@@ -6,6 +6,7 @@ it, tile it, turn it into the scene the renderer draws, and move its weak stroke
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 
@@ -173,15 +174,19 @@ def respawn(
     proxy costs are multiplied by ``cost_scale``), and so are those ``crowded`` names. Adam
     forgets the moved strokes' history."""
     scene = scene_of(state, settings, step, settings.size)
+    scene.opacities.requires_grad_()
     image = render(scene)
     value = objective(settings.augment(image)).mean()
-    grad_points, grad_image = torch.autograd.grad(value, [params["points"], image])
+    grad_points, grad_image, grad_opacity = torch.autograd.grad(
+        value, [params["points"], image, scene.opacities]
+    )
     with torch.no_grad():
         strength = economy.strengths(state["points"], grad_points, state["segments"], settings.size)
         share = economy.SHARE if step <= economy.UNTIL * settings.steps else 0.0
         costs = _costs(state, settings, settings.tile**2, cost_scale)
+        active, presence = state["active"], _of_drawn(grad_opacity, state["active"])
         moves = economy.plan(
-            state["active"], strength, ink_coverage(scene), settings.ink, share, costs, settings.budget
+            active, strength, ink_coverage(scene), settings.ink, share, costs, settings.budget, presence
         )
         state["active"][moves.park] = False
         redraw = moves.redraw
@@ -229,13 +234,14 @@ def steer(
     (so no region is emptied), and parked ones come back where they were; last, those
     ``crowded`` names are parked."""
     size, canvas = settings.size, settings.canvas
-    strength = canvas_strengths(state, settings, objective, params, settings.steps)
+    strength, presence = canvas_strengths(state, settings, objective, params, settings.steps)
     with torch.no_grad():
         coverage = ink_coverage(scene_of(state, settings, settings.steps, canvas))
-        points, segments = state["points"], state["segments"]
-        strength = economy.relative_to_cell(strength, points, segments, state["active"], size)
+        points, segments, active = state["points"], state["segments"], state["active"]
+        strength = economy.relative_to_cell(strength, points, segments, active, size)
+        presence = economy.relative_to_cell(presence, points, segments, active, size)
         costs = _costs(state, settings, 1, cost_scale)
-        moves = economy.plan(state["active"], strength, coverage, settings.ink, 0.0, costs, settings.budget)
+        moves = economy.plan(active, strength, coverage, settings.ink, 0.0, costs, settings.budget, presence)
         state["active"][moves.park] = False
         state["active"][moves.redraw] = True
         if crowded is not None:
@@ -248,18 +254,32 @@ def canvas_strengths(
     objective: Callable[[torch.Tensor], torch.Tensor],
     params: dict[str, torch.Tensor],
     step: int,
-) -> torch.Tensor:
-    """Each stroke's gradient on the whole canvas (``economy.strengths``), from one pass over
-    it, tile by tile, at the network's view size."""
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each stroke's gradient (``economy.strengths``) and presence (``economy.plan``) on the
+    whole canvas, from one pass over it, tile by tile, at the network's view size."""
     size, canvas = settings.size, settings.canvas
     grad = torch.zeros_like(params["points"])
+    opacity = torch.ones(int(state["active"].sum()), dtype=grad.dtype, device=grad.device, requires_grad=True)
+    grad_opacity = torch.zeros_like(opacity)
     for y0 in range(0, canvas, size):
         for x0 in range(0, canvas, size):
-            image = render(scene_of(state, settings, step, canvas), window=(x0, y0, size, size))
+            scene = dataclasses.replace(scene_of(state, settings, step, canvas), opacities=opacity)
+            image = render(scene, window=(x0, y0, size, size))
             if image.requires_grad:
-                grad += torch.autograd.grad(objective(image[None]).mean(), [params["points"]])[0]
+                value = objective(image[None]).mean()
+                grads = torch.autograd.grad(value, [params["points"], opacity], materialize_grads=True)
+                grad += grads[0]
+                grad_opacity += grads[1]
     with torch.no_grad():
-        return economy.strengths(state["points"], grad, state["segments"], canvas)
+        strength = economy.strengths(state["points"], grad, state["segments"], canvas)
+        return strength, _of_drawn(grad_opacity, state["active"])
+
+
+def _of_drawn(values: torch.Tensor, active: torch.Tensor) -> torch.Tensor:
+    """Per stroke, ``values`` of the drawn (``active``) ones in order, 0 for the parked."""
+    out = torch.zeros(len(active), dtype=values.dtype, device=values.device)
+    out[active] = values.detach()
+    return out
 
 
 def _costs(state: State, settings: ExciteSettings, copies: int, scale: float = 1.0) -> torch.Tensor | None:

@@ -276,7 +276,11 @@ def _composite(
     group_tile = torch.div(keys, n_paths, rounding_mode="floor")
     group_path = keys - group_tile * n_paths
     tiles, tile_of_group = torch.unique_consecutive(group_tile, return_inverse=True)
-    alpha = cov * scene.opacities.index_select(0, group_path).clamp(0, 1)[:, None]  # (G, A)
+    # opacities held to [0, 1], with their gradient kept at the bounds: at 1 it says what a
+    # stroke's presence gives (economy.plan)
+    opacity = scene.opacities.index_select(0, group_path)
+    opacity = opacity - (opacity - opacity.clamp(0, 1)).detach()
+    alpha = cov * opacity[:, None]  # (G, A)
     color = scene.colors.index_select(0, group_path)[:, :, None]  # (G, 3, 1)
     n_tiles = tiles.shape[0]
     if blend == "multiply":

@@ -104,9 +104,9 @@ def _pen_down_mm(strokes: tuple[np.ndarray, ...]) -> float:
 
 
 def budgeted(settings: ExciteSettings, budget: PlotBudget, continued: bool = False) -> ExciteSettings:
-    """``settings`` with the budget, the proxy fitted to it, and as many strokes as it buys;
-    a ``continued`` study keeps its strokes, and the budget parks and trims them. An overdraw
-    limit alone leaves the strokes as they are."""
+    """``settings`` with the budget, the proxy fitted to it, and ``economy.BUDGET_START`` times
+    as many strokes as it buys; a ``continued`` study keeps its strokes, and the budget parks
+    and trims them. An overdraw limit alone leaves the strokes as they are."""
     refused = _too_crowded(budget, settings) or _buys_nothing(budget, settings)
     if refused is not None:
         raise UserError(refused)
@@ -126,6 +126,8 @@ def budgeted(settings: ExciteSettings, budget: PlotBudget, continued: bool = Fal
                 "a drawing may have; give a smaller budget"
             )
         paths = max(1, int(economy.BUDGET_AIM / one))
+    if not continued:
+        paths = min(int(LIMITS["paths"][1]), math.ceil(economy.BUDGET_START * paths))
     return dataclasses.replace(settings, paths=paths, ink=None, budget=1.0, stroke_cost=(each, per_px))
 
 

@@ -5,6 +5,8 @@ benchmarks/quality.py."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 
@@ -13,7 +15,15 @@ from optim.augment import Augment
 from optim.coverage import TRIAL_SIDE, ink_coverage, strokes_for_ink
 from optim.excite import ExciteSettings, Network, excite
 from optim.render import render
-from optim.state import DARKEST_START, initial_state, optimizer, pen_weights, respawn, scene_of
+from optim.state import (
+    DARKEST_START,
+    canvas_strengths,
+    initial_state,
+    optimizer,
+    pen_weights,
+    respawn,
+    scene_of,
+)
 from optim.strokes import random_scene
 from plotkit.cli.app import app
 from plotkit.excite.request import request
@@ -110,6 +120,39 @@ def test_a_budget_parks_what_gives_least_for_its_cost_not_the_weakest():
     strength, costs = torch.tensor([4.0, 1.0, 2.0, 3.0]), torch.tensor([8.0, 1.0, 1.0, 1.0])
     moves = economy.plan(torch.ones(4, dtype=torch.bool), strength, 0.3, None, 0.0, costs, budget=7.8)
     assert moves.park.tolist() == [0]
+
+
+def test_a_budget_parks_what_both_its_pull_and_its_presence_rank_low():
+    # the gradient on its points says how a stroke wants to move, small at a good place though
+    # the stroke gives much; its presence (fading it) says what it gives: each is noisy alone
+    strength, presence = torch.tensor([0.1, 1.0, 2.0, 3.0]), torch.tensor([5.0, 1.0, 2.0, 3.0])
+    drawn, costs = torch.ones(4, dtype=torch.bool), torch.ones(4)
+    assert economy.plan(drawn, strength, 0.3, None, 0.0, costs, 3.0).park.tolist() == [0]
+    assert economy.plan(drawn, strength, 0.3, None, 0.0, costs, 3.0, presence).park.tolist() == [1]
+    off = torch.tensor([-1.0, 1.0, 2.0, 3.0])  # off the canvas goes first whatever its presence
+    assert economy.plan(drawn, off, 0.3, None, 0.0, costs, 3.0, presence).park.tolist() == [0]
+
+
+def test_a_strokes_presence_is_what_fading_it_takes_from_the_objective():
+    settings = ExciteSettings(paths=12, steps=10, **SMALL | {"precision": "fp32"})
+    network = Network(settings, torch.device("cpu"))
+    state = initial_state(settings, torch.device("cpu"))
+    state["active"][::3] = False  # parked strokes between drawn ones: the order must hold
+    _, params = optimizer(state, settings)
+    _, presence = canvas_strengths(state, settings, network.objective, params, 0)
+    assert (presence[~state["active"]] == 0).all()
+
+    def faded(stroke: int, by: float) -> float:
+        scene = scene_of(state, settings, 0, settings.canvas)
+        opacities = scene.opacities.detach().clone()
+        opacities[int(state["active"][:stroke].sum())] -= by
+        with torch.no_grad():
+            image = render(dataclasses.replace(scene, opacities=opacities))
+            return float(network.objective(image[None]).mean())
+
+    for stroke in torch.nonzero(state["active"]).flatten().tolist():
+        slope = (faded(stroke, 0.0) - faded(stroke, 1e-3)) / 1e-3
+        assert float(presence[stroke]) == pytest.approx(slope, rel=0.05, abs=1e-3 * abs(slope) + 1e-6)
 
 
 def test_parked_strokes_are_left_out_of_the_drawing_and_its_pens():
