@@ -114,6 +114,7 @@ def excite(
     quiet: Quiet = False,
 ) -> None:
     """Optimize pen strokes that make a neuron fire; write the SVG to plot, its strokes, a PNG and JSON."""
+    from plotkit.excite.budget import short_of
     from plotkit.excite.job import run_excite
     from plotkit.excite.placement import page_named
     from plotkit.excite.settings import plan
@@ -137,6 +138,10 @@ def excite(
         f"{output.with_suffix('.json').name}: {summary(result, sidecar.plot)}",
         highlight=False,
     )
+    options = run.options
+    short = sidecar.plot and short_of(options.plot_time, options.max_overdraw, sidecar.plot.seconds)
+    if short:
+        console.print(f"Note: {short}.", highlight=False)
 
 
 GALLERY_CHOOSES = "--channels chooses the channels of --layer"

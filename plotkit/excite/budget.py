@@ -34,6 +34,7 @@ from plotkit.presets import PenSet, load_plotter
 from plotkit.units import format_duration
 
 CALIBRATIONS = 2  # fits of the proxy: at the first guess of the strokes, then at the count it gives
+FULL = 0.9  # a drawing plotting in less of its --plot-time than this says why
 
 
 @dataclass(frozen=True)
@@ -237,3 +238,18 @@ def refusal(over: OverBudget, budget: PlotBudget) -> str:
         )
     shares = budget.shares(budget.drawing(*over.alone))
     return too_small(budget, *shares, "the best stroke of the finished drawing")
+
+
+def short_of(plot_time: float | None, max_overdraw: int | None, seconds: float) -> str | None:
+    """What to tell of a drawing that plots in ``seconds``, less than ``FULL`` of its
+    ``plot_time``: the share it takes and, with an overdraw limit, that the limit left room
+    for no more strokes (the budget alone fills 0.97-1.0 of it); None when it fills it."""
+    if plot_time is None or seconds >= FULL * plot_time:
+        return None
+    said = f"it plots in {seconds / plot_time:.0%} of --plot-time {format_duration(plot_time)}"
+    if max_overdraw is None:
+        return said
+    return (
+        f"{said}: --max-overdraw {max_overdraw} left room for no more strokes; give it more paper "
+        "(--drawing-size) or a larger limit to fill the time"
+    )

@@ -172,3 +172,29 @@ def test_a_finished_drawing_left_without_strokes_by_the_limit_is_refused_naming_
     assert "leaves out every stroke of the finished drawing" in result.stderr
     assert re.search(r"give at least --max-overdraw [2-9]", result.stderr)
     assert not svg.exists() and not list(tmp_path.glob("*.ckpt"))
+
+
+def test_a_time_the_limit_leaves_unfilled_is_said_with_what_fills_it(runner, tmp_path):
+    # twenty minutes buy far more strokes than may cross on 6 cm with each stroke's three
+    # passes inking its own spots twice: the limit, not the time, sets the drawing
+    common = ["--drawing-size", "6cm", "--pens", "black-fineliner", "--plot-time", "20m"]
+    result, svg = _excite(runner, tmp_path, *common, "--max-overdraw", "3")
+    assert result.exit_code == 0, result.output
+    share = json.loads(svg.with_suffix(".json").read_text())["plot"]["seconds"] / 1200
+    assert share < budget.FULL
+    said = f"Note: it plots in {share:.0%} of --plot-time 20m00s: --max-overdraw 3 left room for no more"
+    assert said in result.output and "give it more paper (--drawing-size) or a larger limit" in result.output
+
+
+@pytest.mark.parametrize(
+    "plot_time,limit,seconds,said",
+    [
+        (None, 3, 10.0, None),  # no time budget: nothing to fill
+        (600.0, 3, 540.0, None),  # 0.9 of it is full
+        (600.0, None, 300.0, "it plots in 50% of --plot-time 10m00s"),
+        (600.0, 2, 0.0, "it plots in 0% of --plot-time 10m00s: --max-overdraw 2 left room"),
+    ],
+)
+def test_only_a_time_left_well_unfilled_is_said(plot_time, limit, seconds, said):
+    told = budget.short_of(plot_time, limit, seconds)
+    assert told == said if said is None else told.startswith(said)
