@@ -38,6 +38,10 @@ class OverBudget(ExciteError):
         super().__init__(message)
         self.alone, self.drawing = alone, drawing
 
+    def __reduce__(self) -> tuple[type, tuple[str, tuple[Any, Any], int]]:
+        """Pickled whole, as a Ray task sends it back."""
+        return type(self), (str(self), self.alone, self.drawing)
+
 
 class Overdrawn(OverBudget):
     """A finished drawing none of whose strokes keeps within the overdraw limit, even alone

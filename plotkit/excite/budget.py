@@ -227,17 +227,18 @@ def _across(scene: StrokeScene, tile: int) -> list[StrokeScene]:
     return [dataclasses.replace(scene, points=points) for points in (down, up)]
 
 
-def refusal(over: OverBudget, budget: PlotBudget) -> str:
-    """The one-line refusal of a finished drawing that nothing of fits ``budget``, in the
-    options' terms, naming the least that keeps its best stroke."""
+def refusal(over: OverBudget, budget: PlotBudget, channel: int | None = None) -> str:
+    """The one-line refusal of a finished drawing (a gallery's ``channel``) that nothing of
+    fits ``budget``, in the options' terms, naming the least that keeps its best stroke."""
+    said = f"channel {channel}: " if channel is not None else ""
     if isinstance(over, Overdrawn):
         least = budget.own_overdraw(*over.alone)[0]
         return (
-            f"--max-overdraw {budget.max_overdraw} leaves out every stroke of the finished drawing: "
+            f"{said}--max-overdraw {budget.max_overdraw} leaves out every stroke of the finished drawing: "
             f"the strongest alone inks a spot {least} times; give at least --max-overdraw {least}"
         )
     shares = budget.shares(budget.drawing(*over.alone))
-    return too_small(budget, *shares, "the best stroke of the finished drawing")
+    return said + too_small(budget, *shares, "the best stroke of the finished drawing")
 
 
 def short_of(plot_time: float | None, max_overdraw: int | None, seconds: float) -> str | None:

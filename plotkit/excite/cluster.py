@@ -13,8 +13,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 
+from optim.errors import OverBudget
 from optim.excite import ExciteResult, ExciteSettings, Measure, excite_batch
 from plotkit.errors import UserError
+from plotkit.excite.budget import PlotBudget, refusal
 
 CLUSTERS = ("ray",)
 Keep = Callable[[int, ExciteResult], None]
@@ -43,15 +45,16 @@ def ray_drawer() -> Drawer:
         if started:  # RAY_ADDRESS names a running cluster; without it, Ray starts one here
             ray.init(address=os.environ.get("RAY_ADDRESS"), include_dashboard=False, logging_level="ERROR")
         task = ray.remote(num_cpus=threads)(draw_batch)
-        channels = {
-            task.remote(settings, device, threads, budgets): batch for batch, settings, budgets in jobs
+        batches = {
+            task.remote(settings, device, threads, budgets): (batch, budgets)
+            for batch, settings, budgets in jobs
         }
-        waiting = list(channels)
+        waiting = list(batches)
         try:
             while waiting:
                 ready, waiting = ray.wait(waiting, num_returns=1)
                 for ref in ready:
-                    for k, result in zip(channels[ref], ray.get(ref), strict=True):
+                    for k, result in zip(batches[ref][0], results_of(ref, *batches[ref]), strict=True):
                         keep(k, result)
         except KeyboardInterrupt:
             for ref in waiting:
@@ -60,5 +63,17 @@ def ray_drawer() -> Drawer:
         finally:
             if started:
                 ray.shutdown()
+
+    def results_of(
+        ref: ray.ObjectRef, channels: list[int], budgets: list[Measure | None]
+    ) -> list[ExciteResult]:
+        """A task's results; a drawing nothing of fits its budget refused in one line (Ray
+        raises the task's error as its own type, its attributes kept)."""
+        try:
+            return ray.get(ref)
+        except OverBudget as over:
+            budget = budgets[over.drawing]
+            assert isinstance(budget, PlotBudget)  # only a budget or an overdraw limit raises it
+            raise UserError(refusal(over, budget, channels[over.drawing])) from None
 
     return draw

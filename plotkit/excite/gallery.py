@@ -297,7 +297,7 @@ def _run_gallery(
                 k = batch[over.drawing]
                 _checkpoint(out_dir, k).unlink(missing_ok=True)  # a resume would end the same way
                 assert runs[k].budget is not None  # only a budget or an overdraw limit raises it
-                raise UserError(f"channel {k}: {refusal(over, runs[k].budget)}") from None
+                raise UserError(refusal(over, runs[k].budget, k)) from None
             for k, result in zip(batch, drawn, strict=True):
                 keep(k, result)
     write_sheet(out_dir)

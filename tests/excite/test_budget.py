@@ -6,11 +6,13 @@ edges, over a preset and through --from. Untrained weights: the mechanics, not t
 from __future__ import annotations
 
 import json
+import pickle
 import re
 
 import numpy as np
 import pytest
 
+from optim.errors import OverBudget, Overdrawn
 from plotkit.cli.app import app
 from plotkit.excite import budget
 from plotkit.excite.options import resolve
@@ -163,3 +165,11 @@ def test_a_gallery_gives_every_study_its_plotting_time(runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert 0.9 * 120 <= _plot_seconds(out / "ch1.svg") <= 120
     assert "plots in" in (out / "index.html").read_text()
+
+
+def test_an_over_budget_error_crosses_processes_whole():
+    # a Ray task sends its error back pickled: the best stroke and its place must come too
+    for kind in (OverBudget, Overdrawn):
+        back = pickle.loads(pickle.dumps(kind("nothing fits", ("scene", "pens"), 2)))
+        assert type(back) is kind and str(back) == "nothing fits"
+        assert back.alone == ("scene", "pens") and back.drawing == 2

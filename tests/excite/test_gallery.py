@@ -331,6 +331,18 @@ def test_ray_cluster_gives_the_files_of_a_local_run(tmp_path, monkeypatch):
         assert np.abs(pa - pb).mean() < 0.5
 
 
+def test_ray_names_the_channel_whose_drawing_outgrew_its_budget(tmp_path, monkeypatch):
+    pytest.importorskip(
+        "ray", reason="Ray is not installed: pip install -e '.[cluster]' to test --cluster ray"
+    )
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    monkeypatch.setattr(budget, "_buys_nothing", lambda *_: None)  # planned here, drawn in Ray
+    asked = values(paths=None, plot_time="1s", respawn_every=2)
+    said = r"^channel 5: --plot-time 0m01s is less than the best stroke of the finished drawing takes"
+    with pytest.raises(UserError, match=said):
+        run_gallery(asked, [5], tmp_path / "gal", 60.0, batch_channels=1, cluster="ray")
+
+
 def test_cluster_ray_without_ray_says_how_to_install_it(tmp_path, monkeypatch):
     import sys
 
