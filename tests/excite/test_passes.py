@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString
 from shapely.ops import unary_union
@@ -20,7 +20,12 @@ LINES = {
 
 
 def _ink(paths: list[np.ndarray], pen: float):
-    return unary_union([LineString(p).buffer(pen / 2) if len(p) > 1 else None for p in paths])
+    """What a round pen inks along ``paths``: the union of each segment's capsule. GEOS's buffer
+    of a whole path that crosses itself may fill spots no segment comes near (1.5 mm^2 on one
+    path hypothesis found, a pass folding across a sharp turn)."""
+    return unary_union(
+        [LineString(p[i : i + 2]).buffer(pen / 2) for p in paths if len(p) > 1 for i in range(len(p) - 1)]
+    )
 
 
 def _covered_within(outline, ink, tolerance: float) -> bool:
@@ -56,6 +61,9 @@ def test_a_stroke_no_wider_than_its_pen_is_its_centre_line():
 
 
 @settings(max_examples=40, deadline=None)
+@example(
+    points=[(0.0, 0.0), (12.0, 0.0), (0.0, 5.0), (6.0, 17.0), (8.0, -5.0), (0.0, 1.0)], width=1.0, pen=0.25
+)
 @given(
     points=st.lists(st.tuples(st.floats(-20, 20), st.floats(-20, 20)), min_size=2, max_size=8, unique=True),
     width=st.floats(0.35, 3.0),
