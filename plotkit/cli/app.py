@@ -8,10 +8,12 @@ from typing import Annotated
 import typer
 
 from plotkit.cli import excite_commands, plot_commands, serve_command
+from plotkit.cli.boundary import OneLineUsage
 
 DISTRIBUTION = "vpype-neuronexc"  # the name plotkit is installed under (pyproject.toml)
 
 app = typer.Typer(
+    cls=OneLineUsage,
     help="Neuron-excitation drawings for pen plotters.",
     no_args_is_help=True,
     add_completion=False,

@@ -12,6 +12,8 @@ from typing import ParamSpec, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer._click import exceptions as click  # typer vendors click from 0.26 (pinned in pyproject)
+from typer.core import TyperGroup
 
 from optim.errors import OptimError
 from plotkit.errors import PlotkitError, UserError
@@ -48,3 +50,33 @@ def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(exc.exit_code) from None
 
     return wrapper
+
+
+class OneLineUsage(TyperGroup):
+    """plotkit's command group: click's own errors (an unknown option, ``--steps 1.5``) end as
+    plotkit's do, one "Error:" line and their exit code (2 for usage), not typer's boxed panel
+    under the usage text."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):  # type: ignore[no-untyped-def]
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.NoArgsIsHelpError as exc:  # the help is already printed
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            stderr.print(f"[bold red]Error:[/] {escape(_with_help(exc))}", highlight=False, soft_wrap=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            stderr.print("Aborted.", highlight=False)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _with_help(exc: click.ClickException) -> str:
+    """The error's message, and where a usage error's command lists its options."""
+    message = exc.format_message().replace("\n", " ")
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, click.UsageError) and ctx is not None:
+        return f"{message.rstrip('.')}; see '{ctx.command_path} --help'"
+    return message
