@@ -173,18 +173,17 @@ def respawn(
     redrawn there (and parked or brought back to follow the ink target or the budget, whose
     proxy costs are multiplied by ``cost_scale``), and so are those ``crowded`` names. Adam
     forgets the moved strokes' history."""
+    priced = settings.budget is not None  # only a budget's moves read presence
     scene = scene_of(state, settings, step, settings.size)
-    scene.opacities.requires_grad_()
+    scene.opacities.requires_grad_(priced)
     image = render(scene)
     value = objective(settings.augment(image)).mean()
-    grad_points, grad_image, grad_opacity = torch.autograd.grad(
-        value, [params["points"], image, scene.opacities]
-    )
+    grads = torch.autograd.grad(value, [params["points"], image, *([scene.opacities] if priced else [])])
     with torch.no_grad():
-        strength = economy.strengths(state["points"], grad_points, state["segments"], settings.size)
+        strength = economy.strengths(state["points"], grads[0], state["segments"], settings.size)
         share = economy.SHARE if step <= economy.UNTIL * settings.steps else 0.0
         costs = _costs(state, settings, settings.tile**2, cost_scale)
-        active, presence = state["active"], _of_drawn(grad_opacity, state["active"])
+        active, presence = state["active"], _of_drawn(grads[2], state["active"]) if priced else None
         moves = economy.plan(
             active, strength, ink_coverage(scene), settings.ink, share, costs, settings.budget, presence
         )
@@ -198,7 +197,7 @@ def respawn(
             return
         state["active"][redraw] = True
         rows = torch.isin(economy.rows_of_paths(state["segments"]), redraw)
-        gain = -grad_image.sum(0)  # darkening raises the objective where this is positive
+        gain = -grads[1].sum(0)  # darkening raises the objective where this is positive
         start = economy.starts(gain, len(redraw))
         new = economy.random_walks(start, state["segments"][redraw].cpu(), settings.size)
         state["points"][rows] = new.to(state["points"])
@@ -239,7 +238,8 @@ def steer(
         coverage = ink_coverage(scene_of(state, settings, settings.steps, canvas))
         points, segments, active = state["points"], state["segments"], state["active"]
         strength = economy.relative_to_cell(strength, points, segments, active, size)
-        presence = economy.relative_to_cell(presence, points, segments, active, size)
+        if settings.budget is not None:
+            presence = economy.relative_to_cell(presence, points, segments, active, size)
         costs = _costs(state, settings, 1, cost_scale)
         moves = economy.plan(active, strength, coverage, settings.ink, 0.0, costs, settings.budget, presence)
         state["active"][moves.park] = False
@@ -256,10 +256,13 @@ def canvas_strengths(
     step: int,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Each stroke's gradient (``economy.strengths``) and presence (``economy.plan``) on the
-    whole canvas, from one pass over it, tile by tile, at the network's view size."""
+    whole canvas, from one pass over it, tile by tile, at the network's view size. Only a
+    budget's moves read presence: without one it is left 0, not computed."""
     size, canvas = settings.size, settings.canvas
+    priced = settings.budget is not None
     grad = torch.zeros_like(params["points"])
-    opacity = torch.ones(int(state["active"].sum()), dtype=grad.dtype, device=grad.device, requires_grad=True)
+    drawn = int(state["active"].sum())
+    opacity = torch.ones(drawn, dtype=grad.dtype, device=grad.device, requires_grad=priced)
     grad_opacity = torch.zeros_like(opacity)
     for y0 in range(0, canvas, size):
         for x0 in range(0, canvas, size):
@@ -267,9 +270,11 @@ def canvas_strengths(
             image = render(scene, window=(x0, y0, size, size))
             if image.requires_grad:
                 value = objective(image[None]).mean()
-                grads = torch.autograd.grad(value, [params["points"], opacity], materialize_grads=True)
+                wanted = [params["points"], *([opacity] if priced else [])]
+                grads = torch.autograd.grad(value, wanted, materialize_grads=True)
                 grad += grads[0]
-                grad_opacity += grads[1]
+                if priced:
+                    grad_opacity += grads[1]
     with torch.no_grad():
         strength = economy.strengths(state["points"], grad, state["segments"], canvas)
         return strength, _of_drawn(grad_opacity, state["active"])

@@ -134,13 +134,17 @@ def test_a_budget_parks_what_both_its_pull_and_its_presence_rank_low():
 
 
 def test_a_strokes_presence_is_what_fading_it_takes_from_the_objective():
-    settings = ExciteSettings(paths=12, steps=10, **SMALL | {"precision": "fp32"})
+    budget = {"budget": 1.0, "stroke_cost": (0.01, 0.001)}  # only a budget's moves read presence
+    settings = ExciteSettings(paths=12, steps=10, **SMALL | budget | {"precision": "fp32"})
     network = Network(settings, torch.device("cpu"))
     state = initial_state(settings, torch.device("cpu"))
     state["active"][::3] = False  # parked strokes between drawn ones: the order must hold
     _, params = optimizer(state, settings)
     _, presence = canvas_strengths(state, settings, network.objective, params, 0)
     assert (presence[~state["active"]] == 0).all()
+    unpriced = dataclasses.replace(settings, budget=None)
+    strength, left = canvas_strengths(state, unpriced, network.objective, params, 0)
+    assert (left == 0).all() and strength.abs().sum() > 0  # without a budget it is not computed
 
     def faded(stroke: int, by: float) -> float:
         scene = scene_of(state, settings, 0, settings.canvas)
