@@ -20,6 +20,7 @@ from typing import Protocol
 
 import torch
 
+from optim import economy
 from optim.atomic import atomic_file
 from optim.coverage import ink_coverage
 from optim.economy import stroke_costs, worth
@@ -323,9 +324,7 @@ class Run:
                 )
             if s.budget is not None:
                 scene, pens = self._trimmed(scene, pens, strength, presence)
-        with torch.no_grad():
-            final_image = render(scene.to(self.state["points"].device))[None]
-            final = float(self.objective(final_image, exact=True).mean())
+        final = self._activation(scene)
         return ExciteResult(
             scene=scene,
             pens=pens,
@@ -341,34 +340,58 @@ class Run:
     def _trimmed(
         self, scene: StrokeScene, pens: torch.Tensor | None, strength: torch.Tensor, presence: torch.Tensor
     ) -> tuple[StrokeScene, torch.Tensor | None]:
-        """The drawing within its budget: the strokes giving least for their cost
-        (``economy.worth`` of their ``strength`` and ``presence`` over the budget's proxy)
-        dropped, as few as the exact measure allows (bisection: the cost falls as strokes go).
+        """The drawing within its budget, as few strokes dropped as the exact measure allows
+        (bisection: the cost falls as strokes go). Dropped first are those giving least for
+        their cost: ``economy.worth`` (of their ``strength`` and ``presence`` over the budget's
+        proxy) names the candidates, ``economy.TRIM_POOL`` times as many as it would drop, and
+        among them what the drawing measurably loses without each, over its cost, decides.
         ``OverBudget`` when not even the best fits alone (the run grew or moved it past the budget)."""
         assert self.measure is not None and self.settings.budget is not None
-        costs = stroke_costs(scene.points, scene.segments, self.settings.stroke_cost, 1).to(strength)
-        weakest = torch.argsort(worth(strength, presence, costs), stable=True)
-
-        def without(k: int) -> tuple[StrokeScene, torch.Tensor | None]:
-            keep = torch.ones(scene.n_paths, dtype=torch.bool)
-            keep[weakest[:k]] = False
-            return scene.subset(keep), None if pens is None else pens[keep]
-
-        budget = self.settings.budget
-        if self.measure(scene, pens) <= budget:
+        if self.measure(scene, pens) <= self.settings.budget:
             return scene, pens
-        lo, hi = 0, scene.n_paths  # over the budget with lo dropped; within it with hi (nothing)
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if self.measure(*without(mid)) <= budget:
-                hi = mid
-            else:
-                lo = mid
-        if hi == scene.n_paths:
-            alone = without(hi - 1)
+        costs = stroke_costs(scene.points, scene.segments, self.settings.stroke_cost, 1).to(strength)
+        order = torch.argsort(worth(strength, presence, costs), stable=True)
+        dropped = self._fewest_dropped(scene, pens, order)
+        if dropped < scene.n_paths:
+            pool = order[: min(economy.TRIM_POOL * dropped, economy.TRIM_MOST)]
+            full = self._activation(scene)
+            lost = torch.tensor([full - self._activation(_without(scene, None, i[None])[0]) for i in pool])
+            by = lost.to(costs) / costs[pool].clamp(min=torch.finfo(costs.dtype).tiny)
+            order = torch.cat([pool[torch.argsort(by, stable=True)], order[len(pool) :]])
+            dropped = self._fewest_dropped(scene, pens, order)
+        if dropped == scene.n_paths:
+            alone = _without(scene, pens, order[:-1])
             raise OverBudget(
                 f"no stroke of the finished drawing fits its budget: the best alone takes "
                 f"{self.measure(*alone):.2f} of it; give a larger budget",
                 alone,
             )
-        return without(hi)
+        return _without(scene, pens, order[:dropped])
+
+    def _fewest_dropped(self, scene: StrokeScene, pens: torch.Tensor | None, order: torch.Tensor) -> int:
+        """How many strokes, dropped in ``order``, bring the drawing within its budget (all of
+        them if even the last alone is over it)."""
+        assert self.measure is not None and self.settings.budget is not None
+        lo, hi = 0, scene.n_paths  # over the budget with lo dropped; within it with hi (nothing)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if self.measure(*_without(scene, pens, order[:mid])) <= self.settings.budget:
+                hi = mid
+            else:
+                lo = mid
+        return hi
+
+    def _activation(self, scene: StrokeScene) -> float:
+        """The objective of the drawing ``scene`` as the network sees it whole."""
+        with torch.no_grad():
+            image = render(scene.to(self.state["points"].device))[None]
+            return float(self.objective(image, exact=True).mean())
+
+
+def _without(
+    scene: StrokeScene, pens: torch.Tensor | None, dropped: torch.Tensor
+) -> tuple[StrokeScene, torch.Tensor | None]:
+    """The drawing with the strokes ``dropped`` left out."""
+    keep = torch.ones(scene.n_paths, dtype=torch.bool)
+    keep[dropped] = False
+    return scene.subset(keep), None if pens is None else pens[keep]

@@ -198,3 +198,22 @@ def test_the_default_command_is_deterministic(tmp_path, runner):
         assert result.exit_code == 0, result.output
         svgs.append(out.read_text())
     assert svgs[0] == svgs[1]
+
+
+def test_the_final_trim_drops_what_measurably_loses_least_not_what_worth_ranks_last():
+    # four strokes of one cost, a budget that holds three; worth ranks stroke 0 last (its
+    # gradient and presence are the least), but the drawing loses 10 without it and 0.1
+    # without stroke 2: stroke 2 goes
+    from optim.run import Run
+
+    x = torch.tensor([0.0, 10.0, 20.0, 30.0])  # each stroke named by where it starts
+    points = torch.stack([x.repeat_interleave(4), torch.tensor([0.0, 1.0, 2.0, 3.0]).repeat(4)], 1)
+    scene = dataclasses.replace(random_scene(4, 40, 40, segments=(1, 1)), points=points)
+    value = {0.0: 10.0, 10.0: 3.0, 20.0: 0.1, 30.0: 5.0}
+    settings = ExciteSettings(**SMALL | {"budget": 1.0, "stroke_cost": (0.1, 0.0)})
+    run = Run.__new__(Run)
+    run.settings, run.measure = settings, lambda s, pens: s.n_paths / 3
+    run._activation = lambda s: sum(value[float(p)] for p in s.points[::4, 0])
+    strength, presence = torch.tensor([0.1, 1.0, 2.0, 3.0]), torch.tensor([0.1, 1.0, 2.0, 3.0])
+    kept, _ = run._trimmed(scene, None, strength, presence)
+    assert sorted(kept.points[::4, 0].tolist()) == [0.0, 10.0, 30.0]
