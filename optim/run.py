@@ -309,19 +309,12 @@ class Run:
                 order = torch.argsort(strength, descending=True, stable=True)
                 keep = ~self.measure.crowded(scene, pens, order)
                 if scene.n_paths and not keep.any():
-                    alone = torch.zeros(scene.n_paths, dtype=torch.bool)
-                    alone[order[0]] = True
                     raise Overdrawn(
                         "no stroke of the finished drawing keeps within its overdraw limit, even alone; "
                         "give a larger limit",
-                        (scene.subset(alone), None if pens is None else pens[alone]),
+                        _without(scene, pens, order[1:]),
                     )
-                scene, pens, strength, presence = (
-                    scene.subset(keep),
-                    None if pens is None else pens[keep],
-                    strength[keep],
-                    presence[keep],
-                )
+                (scene, pens), strength, presence = _kept(scene, pens, keep), strength[keep], presence[keep]
             if s.budget is not None:
                 scene, pens = self._trimmed(scene, pens, strength, presence)
         final = self._activation(scene)
@@ -388,10 +381,17 @@ class Run:
             return float(self.objective(image, exact=True).mean())
 
 
+def _kept(
+    scene: StrokeScene, pens: torch.Tensor | None, keep: torch.Tensor
+) -> tuple[StrokeScene, torch.Tensor | None]:
+    """The drawing's strokes where the mask ``keep`` is true, with their pens."""
+    return scene.subset(keep), None if pens is None else pens[keep]
+
+
 def _without(
     scene: StrokeScene, pens: torch.Tensor | None, dropped: torch.Tensor
 ) -> tuple[StrokeScene, torch.Tensor | None]:
-    """The drawing with the strokes ``dropped`` left out."""
+    """The drawing with the strokes ``dropped`` (indices) left out."""
     keep = torch.ones(scene.n_paths, dtype=torch.bool)
     keep[dropped] = False
-    return scene.subset(keep), None if pens is None else pens[keep]
+    return _kept(scene, pens, keep)

@@ -178,12 +178,15 @@ def respawn(
     scene.opacities.requires_grad_(priced)
     image = render(scene)
     value = objective(settings.augment(image)).mean()
-    grads = torch.autograd.grad(value, [params["points"], image, *([scene.opacities] if priced else [])])
+    grad_points, grad_image, *grad_opacity = torch.autograd.grad(
+        value, [params["points"], image, *([scene.opacities] if priced else [])]
+    )
     with torch.no_grad():
-        strength = economy.strengths(state["points"], grads[0], state["segments"], settings.size)
+        strength = economy.strengths(state["points"], grad_points, state["segments"], settings.size)
         share = economy.SHARE if step <= economy.UNTIL * settings.steps else 0.0
         costs = _costs(state, settings, settings.tile**2, cost_scale)
-        active, presence = state["active"], _of_drawn(grads[2], state["active"]) if priced else None
+        active = state["active"]
+        presence = _of_drawn(grad_opacity[0], active) if priced else None
         moves = economy.plan(
             active, strength, ink_coverage(scene), settings.ink, share, costs, settings.budget, presence
         )
@@ -197,7 +200,7 @@ def respawn(
             return
         state["active"][redraw] = True
         rows = torch.isin(economy.rows_of_paths(state["segments"]), redraw)
-        gain = -grads[1].sum(0)  # darkening raises the objective where this is positive
+        gain = -grad_image.sum(0)  # darkening raises the objective where this is positive
         start = economy.starts(gain, len(redraw))
         new = economy.random_walks(start, state["segments"][redraw].cpu(), settings.size)
         state["points"][rows] = new.to(state["points"])

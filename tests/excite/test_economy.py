@@ -15,6 +15,7 @@ from optim.augment import Augment
 from optim.coverage import TRIAL_SIDE, ink_coverage, strokes_for_ink
 from optim.excite import ExciteSettings, Network, excite
 from optim.render import render
+from optim.run import Run
 from optim.state import (
     DARKEST_START,
     canvas_strengths,
@@ -204,8 +205,6 @@ def test_the_final_trim_drops_what_measurably_loses_least_not_what_worth_ranks_l
     # four strokes of one cost, a budget that holds three; worth ranks stroke 0 last (its
     # gradient and presence are the least), but the drawing loses 10 without it and 0.1
     # without stroke 2: stroke 2 goes
-    from optim.run import Run
-
     x = torch.tensor([0.0, 10.0, 20.0, 30.0])  # each stroke named by where it starts
     points = torch.stack([x.repeat_interleave(4), torch.tensor([0.0, 1.0, 2.0, 3.0]).repeat(4)], 1)
     scene = dataclasses.replace(random_scene(4, 40, 40, segments=(1, 1)), points=points)
